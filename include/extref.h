@@ -1,0 +1,369 @@
+/* libextref - run-time borrow checking for Node-API externals.
+ *
+ * Copyright (c) 2026 The libextref authors.
+ * SPDX-License-Identifier: MIT
+ *
+ * This header is the manual of ABI version 1. The contract it implements is
+ * described in extref(7); every function below documents its parameters,
+ * every status it returns, who owns what, and on which thread it may run.
+ */
+#ifndef EXTREF_H
+#define EXTREF_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(EXTREF_BUILDING)
+#define EXTREF_EXTERN __declspec(dllexport)
+#elif defined(_WIN32)
+#define EXTREF_EXTERN __declspec(dllimport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define EXTREF_EXTERN __attribute__((visibility("default")))
+#else
+#define EXTREF_EXTERN
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Versions ----------------------------------------------------------- */
+
+#define EXTREF_VERSION_MAJOR 1
+#define EXTREF_VERSION_MINOR 0
+#define EXTREF_VERSION_PATCH 0
+#define EXTREF_VERSION_HEX                                                   \
+  ((EXTREF_VERSION_MAJOR << 16) | (EXTREF_VERSION_MINOR << 8) |              \
+   EXTREF_VERSION_PATCH)
+#define EXTREF_VERSION_STRING "1.0.0"
+
+/* ---- Node-API handles --------------------------------------------------- */
+
+/* The library needs only two Node-API handle types. They are spelled here as
+ * the struct pointers that <node_api.h> names napi_env and napi_value, so this
+ * header compiles alone and before or after <node_api.h>, in C99 too, where a
+ * repeated typedef would be an error. The types are identical: pass a
+ * napi_env where a struct napi_env__ * is asked for. */
+struct napi_env__;
+struct napi_value__;
+
+/* ---- Status codes ------------------------------------------------------- */
+
+/* The one table of statuses. Values are pinned and append-only; bindings
+ * treat a value they do not know as a failure. X(name, value, text). */
+#define EXTREF_STATUS_MAP(X)                                                  \
+  X(OK, 0, "success")                                                         \
+  X(INVALID_ARG, 1,                                                           \
+    "an argument was NULL or malformed, or the borrow is not live")           \
+  X(NO_MEMORY, 2, "an allocation failed; nothing changed")                    \
+  X(NAPI_FAILED, 3, "a Node-API call failed")                                 \
+  X(NO_RUNTIME, 4, "no Node-API host was found in this process")              \
+  X(NOT_EXTERNAL, 5, "the value is not a JS external")                        \
+  X(FOREIGN, 6, "the external was not created by libextref")                  \
+  X(TYPE_MISMATCH, 7,                                                         \
+    "the external holds a payload of another type or size")                   \
+  X(BORROWED, 8, "exclusive access refused: shared borrows are live")         \
+  X(MUT_BORROWED, 9, "access refused: an exclusive borrow is live")           \
+  X(TAKEN, 10, "the payload was moved out of the external")                   \
+  X(NOT_CLONEABLE, 11, "the type has no clone callback")                      \
+  X(CLONE_FAILED, 12, "the clone callback reported failure")                  \
+  X(WRONG_THREAD, 13,                                                         \
+    "a thread-bound payload was touched from another thread")                 \
+  X(BAD_SIZE, 14, "the destination size differs from the payload size")       \
+  X(OVERFLOW, 15, "a borrow or hold count would overflow")                    \
+  X(HELD, 16, "take refused: holds still share the payload")
+
+#define EXTREF__STATUS_ENUM(name, value, text) EXTREF_##name = value,
+/* An int-sized enum (all values fit in int) with explicit values and no
+ * _MAX member. */
+typedef enum extref_status_e {
+  EXTREF_STATUS_MAP(EXTREF__STATUS_ENUM)
+} extref_status_t;
+#undef EXTREF__STATUS_ENUM
+
+/* ---- Types -------------------------------------------------------------- */
+
+/* Identity of a payload type: 128 random bits, the same layout as
+ * napi_type_tag. Addons in any language share a type by sharing its tag. */
+typedef struct extref_tag_s {
+  uint64_t lower;
+  uint64_t upper;
+} extref_tag_t;
+
+/* Type flags (extref_type_t.flags). */
+enum {
+  /* Payloads of this type may be borrowed, released, held and dropped on any
+   * thread (like Rust's Send + Sync). Without it a payload is thread-bound:
+   * only the thread that created it may touch it. */
+  EXTREF_TYPE_SEND = 1u << 0,
+  /* The drop needs the JS thread: an off-thread last release queues the drop
+   * to the creating env's JS thread while that env lives. */
+  EXTREF_TYPE_JS_DROP = 1u << 1
+};
+
+/* Drops a payload. Called exactly once per payload that was not taken, on the
+ * thread where its last owner ended; env is the creating env when that is
+ * its JS thread and the env is alive, NULL elsewhere. Must not fail. */
+typedef void (*extref_drop_cb)(void *payload, void *type_data,
+                               struct napi_env__ *env);
+
+/* Copies *payload into dst (payload_size bytes of caller-owned, possibly
+ * uninitialised memory). Returns 0 on success; any other value is reported
+ * as EXTREF_CLONE_FAILED and dst is then treated as uninitialised. */
+typedef int (*extref_clone_cb)(const void *payload, void *dst,
+                               void *type_data);
+
+/* A type descriptor. It must outlive every payload created with it: give it
+ * static storage. Two descriptors describe the same type when their tags and
+ * their payload sizes are equal. */
+typedef struct extref_type_s {
+  uint32_t struct_size; /* sizeof(extref_type_t) as the caller compiled it */
+  uint32_t flags;       /* EXTREF_TYPE_SEND, EXTREF_TYPE_JS_DROP */
+  extref_tag_t tag;     /* identity of the type */
+  const char *name;     /* shown in error messages, e.g. "Counter"; may be NULL */
+  size_t payload_size;  /* bytes that clone-out writes */
+  extref_drop_cb drop;  /* may be NULL: nothing to do on drop */
+  extref_clone_cb clone; /* NULL: not cloneable */
+  void *type_data;      /* passed to drop and clone */
+} extref_type_t;
+
+/* A borrow: shared or exclusive access to a payload. Caller-owned storage;
+ * this layout is frozen for ABI 1. A zeroed borrow is "empty". */
+typedef struct extref_borrow_s {
+  void *payload;   /* valid until extref_borrow_release */
+  uintptr_t token; /* private to the library */
+} extref_borrow_t;
+
+/* A hold: a counted owner of a payload, independent of the JS garbage
+ * collector. Opaque. */
+typedef struct extref_hold_s extref_hold_t;
+
+/* The last failure on the calling thread. */
+typedef struct extref_error_s {
+  extref_status_t status;
+  int napi_status;     /* the failing napi_status for EXTREF_NAPI_FAILED, else 0 */
+  const char *message; /* valid until this thread's next extref_ call */
+} extref_error_t;
+
+/* Process-wide counters. */
+typedef struct extref_stats_s {
+  uint32_t struct_size; /* caller sets sizeof(extref_stats_t) */
+  uint64_t live_payloads; /* created, not yet dropped or taken */
+  uint64_t live_borrows;  /* shared and exclusive borrows not yet released */
+  uint64_t live_holds;    /* holds not yet released */
+  uint64_t drops;         /* drop callbacks run (or due, for NULL drop) */
+  uint64_t deferred_drops; /* drops that waited for a borrow or hold to end
+                              after the external was gone */
+  uint64_t takes;          /* payloads moved out by take */
+  int64_t external_bytes;  /* announced with external_bytes, not given back */
+} extref_stats_t;
+
+/* ---- Externals ---------------------------------------------------------- */
+
+/* Wraps payload in a new JS external of the given type.
+ *
+ * env:            the calling JS thread's env.
+ * type:           the descriptor; must outlive the payload.
+ * payload:        the native value; must not be NULL.
+ * external_bytes: native memory the payload keeps alive (0 if none); it is
+ *                 announced to the engine with napi_adjust_external_memory
+ *                 now and given back once when the external is gone or the
+ *                 payload is taken. Must not be negative.
+ * result:         the new external.
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL env, type, payload or result,
+ *   type->struct_size too small, negative external_bytes); EXTREF_NO_MEMORY;
+ *   EXTREF_NAPI_FAILED; EXTREF_NO_RUNTIME.
+ * Ownership: consumes payload on EXTREF_OK (the library drops it with
+ *   type->drop); on any failure the caller still owns it. *result is a
+ *   handle in the current scope.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_create(
+    struct napi_env__ *env, const extref_type_t *type, void *payload,
+    int64_t external_bytes, struct napi_value__ **result);
+
+/* Borrows the payload of an external, shared (like &T).
+ *
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL env, value, type or result, bad
+ *   struct_size); EXTREF_NOT_EXTERNAL; EXTREF_FOREIGN; EXTREF_TYPE_MISMATCH;
+ *   EXTREF_MUT_BORROWED; EXTREF_TAKEN; EXTREF_WRONG_THREAD; EXTREF_OVERFLOW;
+ *   EXTREF_NAPI_FAILED; EXTREF_NO_RUNTIME.
+ * Ownership: new: *result must be ended with extref_borrow_release;
+ *   result->payload is borrowed until then.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_ref(struct napi_env__ *env,
+                                                  struct napi_value__ *value,
+                                                  const extref_type_t *type,
+                                                  extref_borrow_t *result);
+
+/* Borrows the payload of an external exclusively (like &mut T).
+ *
+ * Returns: as extref_external_ref, and EXTREF_BORROWED when shared borrows
+ *   are live.
+ * Ownership: new: *result must be ended with extref_borrow_release.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_mut_ref(
+    struct napi_env__ *env, struct napi_value__ *value,
+    const extref_type_t *type, extref_borrow_t *result);
+
+/* Copies the payload, under a shared borrow, into caller-owned memory with the
+ * type's clone callback.
+ *
+ * dst:      payload_size bytes, possibly uninitialised; written only on
+ *           EXTREF_OK.
+ * dst_size: must equal type->payload_size.
+ * Returns: as extref_external_ref (but never a live borrow), and
+ *   EXTREF_NOT_CLONEABLE, EXTREF_CLONE_FAILED, EXTREF_BAD_SIZE.
+ * Ownership: the clone in dst is the caller's.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_clone_out(
+    struct napi_env__ *env, struct napi_value__ *value,
+    const extref_type_t *type, void *dst, size_t dst_size);
+
+/* Moves the payload out of its external. Later accesses report EXTREF_TAKEN;
+ * the external stays a valid JS value. Announced external_bytes are given
+ * back now.
+ *
+ * Returns: EXTREF_OK; EXTREF_BORROWED or EXTREF_MUT_BORROWED (a borrow is
+ *   live); EXTREF_HELD (holds are live); EXTREF_TAKEN; and the access errors
+ *   of extref_external_ref.
+ * Ownership: new: *result is the caller's; the library never drops it.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_take(struct napi_env__ *env,
+                                                   struct napi_value__ *value,
+                                                   const extref_type_t *type,
+                                                   void **result);
+
+/* Creates a hold: a counted owner that keeps the payload alive after the
+ * external is collected or its env torn down.
+ *
+ * Returns: EXTREF_OK; EXTREF_TAKEN; EXTREF_OVERFLOW; EXTREF_NO_MEMORY; and the
+ *   access errors of extref_external_ref. A live exclusive borrow does not
+ *   prevent a hold.
+ * Ownership: new: release *result with extref_hold_release.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_hold(struct napi_env__ *env,
+                                                   struct napi_value__ *value,
+                                                   const extref_type_t *type,
+                                                   extref_hold_t **result);
+
+/* ---- Borrows ------------------------------------------------------------ */
+
+/* Ends a shared or exclusive borrow and empties *borrow. When it was the last
+ * owner of a payload whose external is gone, the payload is dropped here.
+ *
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL, an empty or zeroed borrow, a
+ *   copy of a borrow already released while the payload has no live borrow
+ *   of that kind, a borrow of a payload that no longer exists);
+ *   EXTREF_WRONG_THREAD (thread-bound payload, other thread; the borrow stays
+ *   live).
+ * Ownership: consumes the borrow.
+ * Context: any thread for EXTREF_TYPE_SEND types, else the creating thread.
+ *   Needs no env. */
+EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow);
+
+/* ---- Holds -------------------------------------------------------------- */
+
+/* Borrows, shared, the payload of a hold.
+ *
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL or not a live hold);
+ *   EXTREF_MUT_BORROWED; EXTREF_TAKEN; EXTREF_WRONG_THREAD; EXTREF_OVERFLOW.
+ * Ownership: new: end *result with extref_borrow_release.
+ * Context: any thread for EXTREF_TYPE_SEND types, else the creating thread. */
+EXTREF_EXTERN extref_status_t extref_hold_ref(extref_hold_t *hold,
+                                              extref_borrow_t *result);
+
+/* Borrows, exclusively, the payload of a hold.
+ *
+ * Returns: as extref_hold_ref, and EXTREF_BORROWED.
+ * Ownership: new: end *result with extref_borrow_release.
+ * Context: as extref_hold_ref. */
+EXTREF_EXTERN extref_status_t extref_hold_mut_ref(extref_hold_t *hold,
+                                                  extref_borrow_t *result);
+
+/* Clones the payload of a hold into caller-owned memory, under a shared
+ * borrow.
+ *
+ * Returns: as extref_hold_ref (never a live borrow), and
+ *   EXTREF_NOT_CLONEABLE, EXTREF_CLONE_FAILED, EXTREF_BAD_SIZE.
+ * Ownership: the clone in dst is the caller's.
+ * Context: as extref_hold_ref. */
+EXTREF_EXTERN extref_status_t extref_hold_clone_out(extref_hold_t *hold,
+                                                    void *dst,
+                                                    size_t dst_size);
+
+/* Creates another hold on the payload of a hold.
+ *
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG; EXTREF_WRONG_THREAD;
+ *   EXTREF_OVERFLOW; EXTREF_NO_MEMORY.
+ * Ownership: new: release *result with extref_hold_release.
+ * Context: as extref_hold_ref. */
+EXTREF_EXTERN extref_status_t extref_hold_dup(extref_hold_t *hold,
+                                              extref_hold_t **result);
+
+/* Ends a hold. When it was the last owner of a payload whose external is
+ * gone, the payload is dropped here (or, for EXTREF_TYPE_JS_DROP types off
+ * the JS thread, queued to it).
+ *
+ * Returns: EXTREF_OK (also for NULL, which does nothing);
+ *   EXTREF_INVALID_ARG (not a live hold); EXTREF_WRONG_THREAD (the hold stays
+ *   live).
+ * Ownership: consumes hold.
+ * Context: as extref_hold_ref. */
+EXTREF_EXTERN extref_status_t extref_hold_release(extref_hold_t *hold);
+
+/* ---- Errors ------------------------------------------------------------- */
+
+/* The calling thread's last failure. Successful calls do not clear it.
+ *
+ * Returns: never NULL; status EXTREF_OK and an empty message when this
+ *   thread has had no failure.
+ * Ownership: borrowed: valid until this thread's next extref_ call.
+ * Context: any thread. */
+EXTREF_EXTERN const extref_error_t *extref_last_error(void);
+
+/* Throws a failure into JS: a TypeError for EXTREF_NOT_EXTERNAL,
+ * EXTREF_FOREIGN, EXTREF_TYPE_MISMATCH and EXTREF_INVALID_ARG, an Error
+ * otherwise, with `code` set to the status name ("EXTREF_MUT_BORROWED"). The
+ * message is this thread's last error message when its status is `status`,
+ * else the status text. Nothing is thrown when an exception is already
+ * pending.
+ *
+ * Returns: EXTREF_OK (thrown, or one already pending); EXTREF_INVALID_ARG
+ *   (NULL env, or status EXTREF_OK); EXTREF_NAPI_FAILED; EXTREF_NO_RUNTIME.
+ * Ownership: none.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_throw(struct napi_env__ *env,
+                                           extref_status_t status);
+
+/* The name of a status, e.g. "EXTREF_MUT_BORROWED"; "EXTREF_UNKNOWN" for a
+ * value not in the table.
+ * Ownership: static text, never NULL. Context: any thread. */
+EXTREF_EXTERN const char *extref_status_name(extref_status_t status);
+
+/* An English sentence for a status; "unknown status" for a value not in the
+ * table.
+ * Ownership: static text, never NULL. Context: any thread. */
+EXTREF_EXTERN const char *extref_status_text(extref_status_t status);
+
+/* ---- Statistics and versions -------------------------------------------- */
+
+/* Reads the process-wide counters into *result, writing at most
+ * result->struct_size bytes (set it to sizeof(extref_stats_t)).
+ *
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL, struct_size too small to hold
+ *   live_payloads).
+ * Ownership: none. Context: any thread; a snapshot, exact when no other
+ *   thread is changing the counts. */
+EXTREF_EXTERN extref_status_t extref_stats_get(extref_stats_t *result);
+
+/* The run-time version as EXTREF_VERSION_HEX. Context: any thread. */
+EXTREF_EXTERN uint32_t extref_version(void);
+
+/* The run-time version as "MAJOR.MINOR.PATCH"; static text. */
+EXTREF_EXTERN const char *extref_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EXTREF_H */
