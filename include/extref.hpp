@@ -1,0 +1,708 @@
+/* libextref C++ binding - header-only, C++17, over extref.h.
+ *
+ * Copyright (c) 2026 The libextref authors.
+ * SPDX-License-Identifier: MIT
+ *
+ * What it adds to the C ABI:
+ *   extref::type<T>      a descriptor made from a C++ type and a tag: drop
+ *                        runs `delete`, clone runs the copy constructor into
+ *                        the destination (placement new). Both are noexcept
+ *                        and catch everything: no exception crosses the C ABI.
+ *   extref::ref<T>       a shared borrow; move-only; released by its
+ *   extref::mut_ref<T>   destructor; operator-> and operator*.
+ *   extref::hold<T>      a counted owner; move-only; dup() for a copy.
+ *   extref::result<T>    T or an extref::error {status, napi_status, message}.
+ *
+ * Plain Node-API (napi_env, napi_value) always works. When <napi.h>
+ * (node-addon-api) is included before this header, or EXTREF_NODE_ADDON_API
+ * is defined, overloads taking Napi::Env and Napi::Value are added too.
+ * Define EXTREF_CPP_EXCEPTIONS to make result<T>::value() throw
+ * extref::exception on an error; without it, value() on an error calls
+ * std::abort(). Exceptions never leave a callback that the C library calls.
+ *
+ * Context: the rules of extref.h apply: functions taking an env run on its
+ * JS thread; borrows and holds of EXTREF_TYPE_SEND types may be used and
+ * released on any thread. A guard whose release fails in its destructor
+ * (EXTREF_WRONG_THREAD: a thread-bound payload released off its thread)
+ * leaves the borrow live; call release() to see that status.
+ */
+#ifndef EXTREF_HPP
+#define EXTREF_HPP
+
+#include <node_api.h>
+
+#include "extref.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#if defined(EXTREF_CPP_EXCEPTIONS)
+#include <exception>
+#endif
+
+#if !defined(EXTREF_NODE_ADDON_API) && defined(SRC_NAPI_H_)
+#define EXTREF_NODE_ADDON_API 1
+#endif
+#if defined(EXTREF_NODE_ADDON_API) && !defined(SRC_NAPI_H_)
+#include <napi.h>
+#endif
+
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define EXTREF__HAS_EXCEPTIONS 1
+#else
+#define EXTREF__HAS_EXCEPTIONS 0
+#endif
+
+#if defined(EXTREF_CPP_EXCEPTIONS) && !EXTREF__HAS_EXCEPTIONS
+#error "EXTREF_CPP_EXCEPTIONS needs C++ exceptions enabled"
+#endif
+
+namespace extref {
+
+/* ---- Tags and statuses -------------------------------------------------- */
+
+/* A 128-bit type identity, shared by every addon that uses the type. */
+constexpr extref_tag_t make_tag(std::uint64_t lower,
+                                std::uint64_t upper) noexcept {
+  return extref_tag_t{lower, upper};
+}
+
+/* The name of a status ("EXTREF_MUT_BORROWED"): static text. */
+inline const char *status_name(extref_status_t status) noexcept {
+  return extref_status_name(status);
+}
+
+/* ---- Errors ------------------------------------------------------------- */
+
+/* A failure, copied out of the library's thread-local last error so that it
+ * stays valid after later extref_ calls. */
+struct error {
+  extref_status_t status = EXTREF_INVALID_ARG;
+  int napi_status = 0;
+  std::string message;
+
+  const char *name() const noexcept { return extref_status_name(status); }
+
+  /* The failure the library just reported with this status: its message
+   * when the thread's last error is this status, else the status text. */
+  static error last(extref_status_t status) {
+    error e;
+    e.status = status;
+    const extref_error_t *last = extref_last_error();
+    if (last != nullptr && last->status == status) {
+      e.napi_status = last->napi_status;
+      e.message = last->message != nullptr ? last->message : "";
+    }
+    if (e.message.empty())
+      e.message = extref_status_text(status);
+    return e;
+  }
+};
+
+#if defined(EXTREF_CPP_EXCEPTIONS)
+/* Thrown by result<T>::value() on an error, only under
+ * EXTREF_CPP_EXCEPTIONS, and never through the C ABI. */
+class exception : public std::exception {
+ public:
+  explicit exception(error e) : error_(std::move(e)) {}
+  const char *what() const noexcept override {
+    return error_.message.c_str();
+  }
+  const extref::error &err() const noexcept { return error_; }
+  extref_status_t status() const noexcept { return error_.status; }
+
+ private:
+  extref::error error_;
+};
+#endif
+
+namespace detail {
+
+[[noreturn]] inline void bad_access(const error &e) {
+#if defined(EXTREF_CPP_EXCEPTIONS)
+  throw exception(e);
+#else
+  (void)e;
+  std::abort();
+#endif
+}
+
+/* Throws e into JS the way extref_throw does (TypeError for the argument
+ * statuses, Error otherwise, `code` = status name), with e's saved message.
+ * Nothing is thrown when an exception is already pending. */
+inline void throw_js(napi_env env, const error &e) noexcept {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending)
+    return;
+  const char *code = extref_status_name(e.status);
+  const char *msg = e.message.c_str();
+  switch (e.status) {
+  case EXTREF_NOT_EXTERNAL:
+  case EXTREF_FOREIGN:
+  case EXTREF_TYPE_MISMATCH:
+  case EXTREF_INVALID_ARG:
+    napi_throw_type_error(env, code, msg);
+    break;
+  default:
+    napi_throw_error(env, code, msg);
+    break;
+  }
+}
+
+} // namespace detail
+
+/* Throws e into JS; returns nullptr so that a Node-API callback can
+ * `return extref::throw_error(env, e);`. */
+inline napi_value throw_error(napi_env env, const error &e) noexcept {
+  detail::throw_js(env, e);
+  return nullptr;
+}
+
+/* ---- result<T> ---------------------------------------------------------- */
+
+/* T on success, an error otherwise. Check ok() (or operator bool) before
+ * value(): value() on an error throws extref::exception under
+ * EXTREF_CPP_EXCEPTIONS and aborts otherwise. */
+template <class T> class [[nodiscard]] result {
+  static_assert(!std::is_same_v<std::decay_t<T>, error>,
+                "result<error> is ambiguous");
+
+ public:
+  result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+  result(error e) : v_(std::in_place_index<1>, std::move(e)) {}
+
+  bool ok() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+  extref_status_t status() const noexcept {
+    return ok() ? EXTREF_OK : std::get<1>(v_).status;
+  }
+
+  T &value() & {
+    if (!ok())
+      detail::bad_access(std::get<1>(v_));
+    return std::get<0>(v_);
+  }
+  const T &value() const & {
+    if (!ok())
+      detail::bad_access(std::get<1>(v_));
+    return std::get<0>(v_);
+  }
+  T &&value() && {
+    if (!ok())
+      detail::bad_access(std::get<1>(v_));
+    return std::get<0>(std::move(v_));
+  }
+  T *operator->() { return &value(); }
+  const T *operator->() const { return &value(); }
+  T &operator*() & { return value(); }
+  T &&operator*() && { return std::move(*this).value(); }
+
+  /* The error; a default (EXTREF_OK, empty) error on success. */
+  const extref::error &err() const noexcept {
+    static const extref::error none{EXTREF_OK, 0, std::string()};
+    return ok() ? none : std::get<1>(v_);
+  }
+
+  /* Throws the error into JS (see throw_error) and returns nullptr. */
+  napi_value throw_js(napi_env env) const noexcept {
+    return ok() ? nullptr : throw_error(env, std::get<1>(v_));
+  }
+#if defined(EXTREF_NODE_ADDON_API)
+  Napi::Value throw_js(Napi::Env env) const noexcept {
+    throw_js(static_cast<napi_env>(env));
+    return env.Undefined();
+  }
+#endif
+
+ private:
+  std::variant<T, extref::error> v_;
+};
+
+/* Success or an error, with nothing to carry. */
+template <> class [[nodiscard]] result<void> {
+ public:
+  result() noexcept : err_{EXTREF_OK, 0, std::string()} {}
+  result(error e) : err_(std::move(e)) {}
+
+  bool ok() const noexcept { return err_.status == EXTREF_OK; }
+  explicit operator bool() const noexcept { return ok(); }
+  extref_status_t status() const noexcept { return err_.status; }
+  void value() const {
+    if (!ok())
+      detail::bad_access(err_);
+  }
+  const extref::error &err() const noexcept { return err_; }
+  napi_value throw_js(napi_env env) const noexcept {
+    return ok() ? nullptr : throw_error(env, err_);
+  }
+#if defined(EXTREF_NODE_ADDON_API)
+  Napi::Value throw_js(Napi::Env env) const noexcept {
+    throw_js(static_cast<napi_env>(env));
+    return env.Undefined();
+  }
+#endif
+
+ private:
+  extref::error err_;
+};
+
+namespace detail {
+inline result<void> status_result(extref_status_t s) {
+  if (s == EXTREF_OK)
+    return result<void>();
+  return result<void>(error::last(s));
+}
+} // namespace detail
+
+/* ---- Type descriptors --------------------------------------------------- */
+
+/* The descriptor of payload type T: payload_size is sizeof(T), drop deletes
+ * a T made with `new`, and clone (when T is copy constructible and the type
+ * is cloneable) copy-constructs into the destination. Give it static
+ * storage: it must outlive every payload created with it. Its constructor
+ * is constexpr, so a namespace-scope `static const` instance is constant
+ * initialised. */
+template <class T> class type {
+  static_assert(std::is_object_v<T> && !std::is_const_v<T> &&
+                    !std::is_array_v<T>,
+                "extref::type<T>: T must be a non-const, non-array object");
+
+ public:
+  constexpr type(extref_tag_t tag, const char *name,
+                 std::uint32_t flags = 0, bool cloneable = true) noexcept
+      : desc_{static_cast<std::uint32_t>(sizeof(extref_type_t)),
+              flags,
+              tag,
+              name,
+              sizeof(T),
+              &drop_cb,
+              clone_ptr(cloneable),
+              nullptr} {}
+
+  type(const type &) = delete;
+  type &operator=(const type &) = delete;
+
+  const extref_type_t *get() const noexcept { return &desc_; }
+
+ private:
+  static void drop_cb(void *payload, void *, struct napi_env__ *) noexcept {
+#if EXTREF__HAS_EXCEPTIONS
+    try {
+      delete static_cast<T *>(payload);
+    } catch (...) {
+      /* A throwing destructor must not unwind into C; the memory of a
+       * throwing `delete` expression is already given back. */
+    }
+#else
+    delete static_cast<T *>(payload);
+#endif
+  }
+
+  static int clone_cb(const void *payload, void *dst, void *) noexcept {
+    if constexpr (std::is_copy_constructible_v<T>) {
+#if EXTREF__HAS_EXCEPTIONS
+      try {
+        ::new (dst) T(*static_cast<const T *>(payload));
+        return 0;
+      } catch (...) {
+        return 1;
+      }
+#else
+      ::new (dst) T(*static_cast<const T *>(payload));
+      return 0;
+#endif
+    } else {
+      (void)payload;
+      (void)dst;
+      return 1;
+    }
+  }
+
+  static constexpr extref_clone_cb clone_ptr(bool cloneable) noexcept {
+    if constexpr (std::is_copy_constructible_v<T>)
+      return cloneable ? &clone_cb : nullptr;
+    else
+      return (void)cloneable, nullptr;
+  }
+
+  extref_type_t desc_;
+};
+
+/* Specialise to give a type a default descriptor, for type_of<T>():
+ *   template <> struct extref::traits<Counter> {
+ *     static constexpr extref_tag_t tag = {0x..., 0x...};
+ *     static constexpr const char *name = "Counter";
+ *     static constexpr std::uint32_t flags = EXTREF_TYPE_SEND;
+ *   };
+ * Optional: static constexpr bool cloneable = false. */
+template <class T> struct traits;
+
+namespace detail {
+template <class T, class = void> struct traits_cloneable : std::true_type {};
+template <class T>
+struct traits_cloneable<T, std::void_t<decltype(traits<T>::cloneable)>>
+    : std::bool_constant<traits<T>::cloneable> {};
+template <class T, class = void> struct traits_flags {
+  static constexpr std::uint32_t value = 0;
+};
+template <class T>
+struct traits_flags<T, std::void_t<decltype(traits<T>::flags)>> {
+  static constexpr std::uint32_t value = traits<T>::flags;
+};
+} // namespace detail
+
+/* The descriptor that traits<T> describes, with static storage. */
+template <class T> const type<T> &type_of() noexcept {
+  static const type<T> t{traits<T>::tag, traits<T>::name,
+                         detail::traits_flags<T>::value,
+                         detail::traits_cloneable<T>::value};
+  return t;
+}
+
+/* ---- Borrows ------------------------------------------------------------ */
+
+namespace detail {
+
+/* The common part of ref<T> and mut_ref<T>: owns one extref_borrow_t. */
+class borrow_guard {
+ public:
+  borrow_guard() noexcept : b_{nullptr, 0} {}
+  explicit borrow_guard(const extref_borrow_t &b) noexcept : b_(b) {}
+  borrow_guard(const borrow_guard &) = delete;
+  borrow_guard &operator=(const borrow_guard &) = delete;
+  borrow_guard(borrow_guard &&o) noexcept : b_(o.b_) { o.b_ = {nullptr, 0}; }
+  borrow_guard &operator=(borrow_guard &&o) noexcept {
+    if (this != &o) {
+      reset();
+      b_ = o.b_;
+      o.b_ = {nullptr, 0};
+    }
+    return *this;
+  }
+  ~borrow_guard() { reset(); }
+
+  /* True while the guard owns a live borrow. */
+  explicit operator bool() const noexcept { return b_.payload != nullptr; }
+
+  /* Ends the borrow and reports the library's status. An empty guard is
+   * passed through too (the library answers EXTREF_INVALID_ARG). On
+   * EXTREF_WRONG_THREAD the borrow stays live and owned by this guard. */
+  result<void> release() {
+    extref_status_t s = extref_borrow_release(&b_);
+    return status_result(s);
+  }
+
+  /* Ends the borrow, ignoring failures; an empty guard does nothing. */
+  void reset() noexcept {
+    /* On failure (EXTREF_WRONG_THREAD) the borrow stays live: forgetting
+     * it is the only thing a destructor can do. */
+    if (b_.payload != nullptr)
+      (void)extref_borrow_release(&b_);
+    b_ = {nullptr, 0};
+  }
+
+  /* Gives up ownership without releasing: the caller must pass the result
+   * to extref_borrow_release. */
+  extref_borrow_t into_raw() noexcept {
+    extref_borrow_t b = b_;
+    b_ = {nullptr, 0};
+    return b;
+  }
+
+ protected:
+  extref_borrow_t b_;
+};
+
+} // namespace detail
+
+/* A shared borrow of a T (like &T). */
+template <class T> class ref : public detail::borrow_guard {
+ public:
+  ref() noexcept = default;
+  explicit ref(const extref_borrow_t &b) noexcept : borrow_guard(b) {}
+  const T *get() const noexcept { return static_cast<const T *>(b_.payload); }
+  const T *operator->() const noexcept { return get(); }
+  const T &operator*() const noexcept { return *get(); }
+};
+
+/* An exclusive borrow of a T (like &mut T). */
+template <class T> class mut_ref : public detail::borrow_guard {
+ public:
+  mut_ref() noexcept = default;
+  explicit mut_ref(const extref_borrow_t &b) noexcept : borrow_guard(b) {}
+  T *get() const noexcept { return static_cast<T *>(b_.payload); }
+  T *operator->() const noexcept { return get(); }
+  T &operator*() const noexcept { return *get(); }
+};
+
+namespace detail {
+
+/* Clones through fn (extref_external_clone_out or extref_hold_clone_out)
+ * into aligned storage, then moves the copy out into the result. */
+template <class T, class F> result<T> clone_into(F &&fn) {
+  static_assert(std::is_move_constructible_v<T>,
+                "clone_out<T> returns T by value: T must be movable");
+  alignas(T) unsigned char buf[sizeof(T)];
+  extref_status_t s = fn(static_cast<void *>(buf), sizeof(T));
+  if (s != EXTREF_OK)
+    return error::last(s);
+  T *copy = std::launder(reinterpret_cast<T *>(buf));
+  result<T> r(std::move(*copy));
+  copy->~T();
+  return r;
+}
+
+} // namespace detail
+
+/* ---- Holds -------------------------------------------------------------- */
+
+/* A counted owner of a T payload (like Arc<T>): keeps it alive after its
+ * external is gone. Move-only; dup() makes another hold. */
+template <class T> class hold {
+ public:
+  hold() noexcept = default;
+  explicit hold(extref_hold_t *h, const type<T> &t) noexcept
+      : h_(h), t_(&t) {}
+  hold(const hold &) = delete;
+  hold &operator=(const hold &) = delete;
+  hold(hold &&o) noexcept : h_(o.h_), t_(o.t_) { o.h_ = nullptr; }
+  hold &operator=(hold &&o) noexcept {
+    if (this != &o) {
+      reset();
+      h_ = o.h_;
+      t_ = o.t_;
+      o.h_ = nullptr;
+    }
+    return *this;
+  }
+  ~hold() { reset(); }
+
+  explicit operator bool() const noexcept { return h_ != nullptr; }
+  extref_hold_t *raw() const noexcept { return h_; }
+
+  result<ref<T>> borrow() const {
+    extref_borrow_t b{nullptr, 0};
+    extref_status_t s = extref_hold_ref(h_, &b);
+    if (s != EXTREF_OK)
+      return error::last(s);
+    return ref<T>(b);
+  }
+  result<mut_ref<T>> borrow_mut() const {
+    extref_borrow_t b{nullptr, 0};
+    extref_status_t s = extref_hold_mut_ref(h_, &b);
+    if (s != EXTREF_OK)
+      return error::last(s);
+    return mut_ref<T>(b);
+  }
+  result<T> clone_out() const {
+    extref_hold_t *h = h_;
+    return detail::clone_into<T>([h](void *dst, std::size_t n) {
+      return extref_hold_clone_out(h, dst, n);
+    });
+  }
+  result<hold> dup() const {
+    extref_hold_t *h = nullptr;
+    extref_status_t s = extref_hold_dup(h_, &h);
+    if (s != EXTREF_OK)
+      return error::last(s);
+    return hold(h, *t_);
+  }
+
+  /* Ends the hold and reports the status; on EXTREF_WRONG_THREAD the hold
+   * stays live and owned. An empty hold is EXTREF_OK (NULL is a no-op). */
+  result<void> release() {
+    extref_status_t s = extref_hold_release(h_);
+    if (s == EXTREF_OK)
+      h_ = nullptr;
+    return detail::status_result(s);
+  }
+  void reset() noexcept {
+    if (h_ != nullptr)
+      (void)extref_hold_release(h_);
+    h_ = nullptr;
+  }
+
+ private:
+  extref_hold_t *h_ = nullptr;
+  const type<T> *t_ = nullptr;
+};
+
+/* ---- Externals (plain Node-API) ----------------------------------------- */
+
+/* Wraps p in a new external. On success the library owns the payload (it
+ * drops it with `delete`); on failure p still owns it and frees it. */
+template <class T>
+result<napi_value> create(napi_env env, const type<T> &t,
+                          std::unique_ptr<T> p,
+                          std::int64_t external_bytes = 0) {
+  napi_value v = nullptr;
+  extref_status_t s =
+      extref_external_create(env, t.get(), p.get(), external_bytes, &v);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  (void)p.release();
+  return v;
+}
+
+/* Constructs a T from args with `new` and wraps it; T needs traits<T>. */
+template <class T, class... Args>
+result<napi_value> make(napi_env env, Args &&...args) {
+  return create(env, type_of<T>(),
+                std::make_unique<T>(std::forward<Args>(args)...));
+}
+
+/* A shared borrow of the payload of v. */
+template <class T>
+result<ref<T>> borrow(napi_env env, napi_value v,
+                      const type<T> &t = type_of<T>()) {
+  extref_borrow_t b{nullptr, 0};
+  extref_status_t s = extref_external_ref(env, v, t.get(), &b);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  return ref<T>(b);
+}
+
+/* An exclusive borrow of the payload of v. */
+template <class T>
+result<mut_ref<T>> borrow_mut(napi_env env, napi_value v,
+                              const type<T> &t = type_of<T>()) {
+  extref_borrow_t b{nullptr, 0};
+  extref_status_t s = extref_external_mut_ref(env, v, t.get(), &b);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  return mut_ref<T>(b);
+}
+
+/* A copy of the payload of v, made by the type's clone callback (for a
+ * type<T>, T's copy constructor). */
+template <class T>
+result<T> clone_out(napi_env env, napi_value v,
+                    const type<T> &t = type_of<T>()) {
+  const extref_type_t *d = t.get();
+  return detail::clone_into<T>([env, v, d](void *dst, std::size_t n) {
+    return extref_external_clone_out(env, v, d, dst, n);
+  });
+}
+
+/* Moves the payload out of v. The unique_ptr deletes it with `delete`: take
+ * through this function only payloads that C++ created with `new` (through
+ * create or make); for another creator use take_raw. */
+template <class T>
+result<std::unique_ptr<T>> take(napi_env env, napi_value v,
+                                const type<T> &t = type_of<T>()) {
+  void *p = nullptr;
+  extref_status_t s = extref_external_take(env, v, t.get(), &p);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  return std::unique_ptr<T>(static_cast<T *>(p));
+}
+
+/* Moves the payload out of v; the caller frees it the creator's way. */
+template <class T>
+result<T *> take_raw(napi_env env, napi_value v,
+                     const type<T> &t = type_of<T>()) {
+  void *p = nullptr;
+  extref_status_t s = extref_external_take(env, v, t.get(), &p);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  return static_cast<T *>(p);
+}
+
+/* A new hold on the payload of v. */
+template <class T>
+result<hold<T>> hold_of(napi_env env, napi_value v,
+                        const type<T> &t = type_of<T>()) {
+  extref_hold_t *h = nullptr;
+  extref_status_t s = extref_external_hold(env, v, t.get(), &h);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  return hold<T>(h, t);
+}
+
+/* The process-wide counters. */
+inline result<extref_stats_t> stats() {
+  extref_stats_t st{};
+  st.struct_size = sizeof st;
+  extref_status_t s = extref_stats_get(&st);
+  if (s != EXTREF_OK)
+    return error::last(s);
+  return st;
+}
+
+/* ---- Externals (node-addon-api) ----------------------------------------- */
+
+#if defined(EXTREF_NODE_ADDON_API)
+
+/* The Napi::Error that throw_error would throw, for node-addon-api code
+ * that throws C++ exceptions (NAPI_CPP_EXCEPTIONS). */
+inline Napi::Error to_napi_error(Napi::Env env, const error &e) {
+  bool type_error = e.status == EXTREF_NOT_EXTERNAL ||
+                    e.status == EXTREF_FOREIGN ||
+                    e.status == EXTREF_TYPE_MISMATCH ||
+                    e.status == EXTREF_INVALID_ARG;
+  Napi::Error err = type_error
+                        ? Napi::Error(Napi::TypeError::New(env, e.message))
+                        : Napi::Error::New(env, e.message);
+  err.Set("code", Napi::String::New(env, extref_status_name(e.status)));
+  return err;
+}
+
+inline Napi::Value throw_error(Napi::Env env, const error &e) noexcept {
+  detail::throw_js(env, e);
+  return env.Undefined();
+}
+
+template <class T>
+result<Napi::Value> create(Napi::Env env, const type<T> &t,
+                           std::unique_ptr<T> p,
+                           std::int64_t external_bytes = 0) {
+  result<napi_value> r = create(static_cast<napi_env>(env), t, std::move(p),
+                                external_bytes);
+  if (!r)
+    return r.err();
+  return Napi::Value(env, r.value());
+}
+
+template <class T>
+result<ref<T>> borrow(const Napi::Value &v, const type<T> &t = type_of<T>()) {
+  return borrow(static_cast<napi_env>(v.Env()), static_cast<napi_value>(v),
+                t);
+}
+
+template <class T>
+result<mut_ref<T>> borrow_mut(const Napi::Value &v,
+                              const type<T> &t = type_of<T>()) {
+  return borrow_mut(static_cast<napi_env>(v.Env()),
+                    static_cast<napi_value>(v), t);
+}
+
+template <class T>
+result<T> clone_out(const Napi::Value &v, const type<T> &t = type_of<T>()) {
+  return clone_out(static_cast<napi_env>(v.Env()),
+                   static_cast<napi_value>(v), t);
+}
+
+template <class T>
+result<std::unique_ptr<T>> take(const Napi::Value &v,
+                                const type<T> &t = type_of<T>()) {
+  return take(static_cast<napi_env>(v.Env()), static_cast<napi_value>(v), t);
+}
+
+template <class T>
+result<hold<T>> hold_of(const Napi::Value &v,
+                        const type<T> &t = type_of<T>()) {
+  return hold_of(static_cast<napi_env>(v.Env()), static_cast<napi_value>(v),
+                 t);
+}
+
+#endif /* EXTREF_NODE_ADDON_API */
+
+} // namespace extref
+
+#endif /* EXTREF_HPP */
