@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Suite 10: the project's face. Runs the demo that `./dev demo` shows (it
+# exits non-zero when any claim of its story is false), and proves that the
+# README's C example builds as an addon with nothing but the pkg-config flags
+# and the Node-API headers, loads in node, and behaves as the README says.
+set -uo pipefail
+root="${EXTREF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+stage="${EXTREF_STAGE:-$root/_stage}"
+export PKG_CONFIG_PATH="${PKG_CONFIG_PATH:-$stage/lib/pkgconfig}"
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-$stage/lib}"
+
+passed=0 failed=0
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() {
+  failed=$((failed + 1)); echo "FAIL $1"
+  [ -s "$2" ] && sed 's/^/     | /' "$2"
+}
+
+# 1. The demo tells its story and every claim holds.
+name="demo: examples/run-demo.sh builds the addon and its story checks out"
+timeout 120 "$root/examples/run-demo.sh" >"$tmp/demo.log" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] &&
+   tail -n 1 "$tmp/demo.log" | grep -q '^The story checks out'; then
+  pass "$name ($(tail -n 1 "$tmp/demo.log" | grep -oE '[0-9]+ claims'))"
+else
+  fail "$name (exit $rc)" "$tmp/demo.log"
+fi
+
+# 2. The README example compiles as an addon with only the documented flags.
+name="readme: examples/readme-example.c builds with pkg-config extref alone"
+addon="$tmp/readme.node"
+if ${CC:-cc} -std=c11 -Wall -Wextra -pedantic -Werror -shared -fPIC \
+     -I/usr/include/node "$root/examples/readme-example.c" \
+     $(pkg-config --cflags --libs extref) -o "$addon" >"$tmp/cc.log" 2>&1
+then
+  pass "$name"
+else
+  fail "$name" "$tmp/cc.log"
+fi
+
+# 3. The README example loads and does what its comment says.
+name="readme: create() and bump() work; bump(42) throws EXTREF_NOT_EXTERNAL"
+if [ -f "$addon" ] && node -e '
+  const m = require(process.argv[1]);
+  const c = m.create();
+  const one = m.bump(c), two = m.bump(c);
+  if (one !== 1 || two !== 2) throw new Error(`bump gave ${one}, ${two}`);
+  let err = null;
+  try { m.bump(42); } catch (e) { err = e; }
+  if (!(err instanceof TypeError) || err.code !== "EXTREF_NOT_EXTERNAL")
+    throw new Error(`bump(42) gave ${err && err.code}: ${err}`);
+' "$addon" >"$tmp/node.log" 2>&1; then
+  pass "$name"
+else
+  fail "$name" "$tmp/node.log"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
