@@ -117,13 +117,19 @@ typedef struct extref__slot_s {
   uint32_t flags; /* the type's flags, copied at create */
   const extref_type_t *type;
   void *payload; /* payload slots: the payload; hold slots: the target slot */
-  extref__env_t *env; /* the creating env record; NULL in unit tests */
+  /* The creating env record; NULL in unit tests. Atomic because an env's
+   * teardown scans every slot while other threads reuse theirs. */
+  _Atomic(extref__env_t *) env;
   uintptr_t thread;   /* the creating thread */
   _Atomic int64_t external_bytes; /* announced and not yet given back */
   struct extref__slot_s *next_free; /* the registry's free list */
 } extref__slot_t;
 
 #define EXTREF__SLOT_SIZE 64
+
+/* Internal bit in extref__slot_t.flags: the drop waited for a borrow or a
+ * hold to end after the JS side had gone. */
+#define EXTREF__FLAG_DEFERRED (1u << 31)
 
 /* The registry's region, read on every borrow. */
 typedef struct extref__region_s {
@@ -154,11 +160,25 @@ static inline extref__slot_t *extref__slot_at(uintptr_t i) {
   return (extref__slot_t *)(extref__region.base + i * EXTREF__SLOT_SIZE);
 }
 
+/* Writes a payload's count word: a plain store for thread-bound payloads,
+ * which one thread alone touches, a CAS for SEND ones (on failure *old is
+ * refreshed and the caller decides again). */
+static inline bool extref__count_update(extref__slot_t *s, uint64_t *old,
+                                        uint64_t new_word) {
+  if (!(s->flags & EXTREF_TYPE_SEND)) {
+    atomic_store_explicit(&s->count, new_word, memory_order_relaxed);
+    return true;
+  }
+  return atomic_compare_exchange_weak_explicit(
+      &s->count, old, new_word, memory_order_acq_rel, memory_order_acquire);
+}
+
 /* Takes a free slot and marks it kind; its other fields are zero. */
 EXTREF__HIDDEN extref_status_t extref__slot_alloc(uint32_t kind,
                                                   extref__slot_t **result);
-/* Returns a slot to the free list and bumps its generation. */
-EXTREF__HIDDEN void extref__slot_free(extref__slot_t *s);
+/* Returns a slot to the free list and bumps its generation. False when the
+ * slot was already free (a second release of the same hold). */
+EXTREF__HIDDEN bool extref__slot_free(extref__slot_t *s);
 /* Calls fn for every slot of the given kind (a snapshot, no lock held while
  * fn runs). */
 EXTREF__HIDDEN void extref__slot_each(uint32_t kind,
@@ -205,8 +225,8 @@ EXTREF__HIDDEN extref_status_t extref__payload_take(extref__slot_t *s,
 EXTREF__HIDDEN int64_t extref__payload_js_end(extref__slot_t *s);
 /* Called by whoever moved the count word to "no owner left". */
 EXTREF__HIDDEN void extref__payload_finish(extref__slot_t *s, bool deferred);
-/* Runs the drop of a finished payload and frees its slot; env_ok says that
- * the caller is on the env's JS thread with the env alive. */
+/* Runs the drop of a finished payload and frees its slot; env is what the
+ * drop callback receives (NULL off the JS thread or after teardown). */
 EXTREF__HIDDEN void extref__payload_drop_now(extref__slot_t *s,
                                              struct napi_env__ *env);
 
@@ -237,7 +257,5 @@ EXTREF__HIDDEN bool extref__env_queue_drop(extref__env_t *e,
                                            extref__slot_t *s);
 /* A slot stops referring to its env record. */
 EXTREF__HIDDEN void extref__env_unref(extref__env_t *e);
-/* Test hook: drops all env state (unit tests run without a host). */
-EXTREF__HIDDEN void extref__env_reset_for_tests(void);
 
 #endif /* EXTREF_INTERNAL_H */

@@ -1,0 +1,241 @@
+/* The borrow state machine: shared and exclusive borrows of a payload slot,
+ * and their release.
+ *
+ * Thread-bound payloads are touched by one thread only, so their count word
+ * changes with plain loads and stores; SEND payloads change it with one
+ * compare-and-swap per step. Either way every rule is decided on one word.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+/* Token layout: bit 0 live, bit 1 exclusive, bit 2 taken away from the
+ * creating thread, the slot index from bit 3, and on 64-bit the low bits of
+ * the slot generation from bit 35. */
+#define TOKEN_LIVE ((uintptr_t)1)
+#define TOKEN_EXCL ((uintptr_t)2)
+#define TOKEN_AWAY ((uintptr_t)4)
+#define TOKEN_INDEX_SHIFT 3
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define TOKEN_GEN_SHIFT 35
+#define TOKEN_INDEX_MASK ((uintptr_t)0xFFFFFFFF)
+#define TOKEN_GEN_MASK ((uintptr_t)0x1FFFFFFF)
+#else
+#define TOKEN_INDEX_MASK ((uintptr_t)0x1FFFFFFF)
+#endif
+
+static inline uintptr_t make_token(const extref__slot_t *s, uint32_t head,
+                                   bool excl, bool away) {
+  uintptr_t t = TOKEN_LIVE | (excl ? TOKEN_EXCL : 0) | (away ? TOKEN_AWAY : 0) |
+                ((uintptr_t)extref__slot_index(s) << TOKEN_INDEX_SHIFT);
+#ifdef TOKEN_GEN_SHIFT
+  t |= ((uintptr_t)(head >> EXTREF__GEN_SHIFT) & TOKEN_GEN_MASK)
+       << TOKEN_GEN_SHIFT;
+#else
+  (void)head;
+#endif
+  return t;
+}
+
+static inline bool token_gen_matches(uintptr_t t, uint32_t head) {
+#ifdef TOKEN_GEN_SHIFT
+  return ((t >> TOKEN_GEN_SHIFT) & TOKEN_GEN_MASK) ==
+         ((uintptr_t)(head >> EXTREF__GEN_SHIFT) & TOKEN_GEN_MASK);
+#else
+  (void)t;
+  (void)head;
+  return true;
+#endif
+}
+
+static extref_status_t refuse(const extref__slot_t *s, extref_status_t st,
+                              uint64_t w, bool excl, bool away) {
+  const char *name = extref__type_name(s->type);
+  uint64_t home_sh = w & EXTREF__SH_HOME_MASK;
+  uint64_t away_sh = (w & EXTREF__SH_AWAY_MASK) >> 20;
+  const char *where;
+  switch (st) {
+  case EXTREF_MUT_BORROWED:
+    /* The exclusive borrow's side is recorded; "this thread" is exact when
+     * the asker is on the creating thread, as JS callers are. */
+    where = (w & EXTREF__EX_HOME) ? (away ? "the creating thread"
+                                          : "this thread")
+                                  : (away ? "a thread other than the creating"
+                                            " one"
+                                          : "another thread");
+    return extref__fail(st, "cannot borrow %s%s: it is mutably borrowed on %s",
+                        name, excl ? " mutably" : "", where);
+  case EXTREF_BORROWED:
+    if (!away)
+      return extref__fail(
+          st, "cannot borrow %s mutably: %llu shared borrow%s live "
+              "(%llu on this thread, %llu on other threads)",
+          name, (unsigned long long)(home_sh + away_sh),
+          home_sh + away_sh == 1 ? " is" : "s are",
+          (unsigned long long)home_sh, (unsigned long long)away_sh);
+    return extref__fail(
+        st, "cannot borrow %s mutably: %llu shared borrow%s live "
+            "(%llu on the creating thread, %llu on other threads)",
+        name, (unsigned long long)(home_sh + away_sh),
+        home_sh + away_sh == 1 ? " is" : "s are",
+        (unsigned long long)home_sh, (unsigned long long)away_sh);
+  case EXTREF_TAKEN:
+    return extref__fail(st, "cannot borrow %s: the payload was taken", name);
+  default:
+    return extref__fail(st, "cannot borrow %s: more than %llu shared borrows "
+                            "on one side",
+                        name, (unsigned long long)EXTREF__MAX_SHARED_SIDE);
+  }
+}
+
+/* Slow part of the type check: another descriptor may describe the same
+ * type (same tag and payload size), as when another addon made it. */
+static extref_status_t type_check_slow(const extref__slot_t *s,
+                                       const extref_type_t *asked) {
+  const extref_type_t *have = s->type;
+  if (!extref__type_valid(asked))
+    return extref__fail(EXTREF_INVALID_ARG,
+                        asked == NULL ? "type is NULL"
+                                      : "type->struct_size is too small");
+  if (have->tag.lower != asked->tag.lower ||
+      have->tag.upper != asked->tag.upper)
+    return extref__fail(EXTREF_TYPE_MISMATCH,
+                        "expected %s, got an external holding %s",
+                        extref__type_name(asked), extref__type_name(have));
+  if (have->payload_size != asked->payload_size)
+    return extref__fail(EXTREF_TYPE_MISMATCH,
+                        "expected %s of %zu bytes, got %s of %zu bytes with "
+                        "the same tag",
+                        extref__type_name(asked), asked->payload_size,
+                        extref__type_name(have), have->payload_size);
+  return EXTREF_OK;
+}
+
+extref_status_t extref__payload_check(extref__slot_t *s,
+                                      const extref_type_t *asked) {
+  uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  if (EXTREF__UNLIKELY((head & EXTREF__KIND_MASK) != EXTREF__KIND_PAYLOAD))
+    return extref__fail(EXTREF_FOREIGN,
+                        "expected %s, got an external that libextref did "
+                        "not create or no longer owns",
+                        extref__type_name(asked));
+  if (EXTREF__UNLIKELY(s->type != asked)) {
+    extref_status_t st = type_check_slow(s, asked);
+    if (st != EXTREF_OK) return st;
+  }
+  if (EXTREF__UNLIKELY(!(s->flags & EXTREF_TYPE_SEND) &&
+                       s->thread != extref__thread_id()))
+    return extref__fail(EXTREF_WRONG_THREAD,
+                        "%s is thread-bound and was created on another "
+                        "thread",
+                        extref__type_name(s->type));
+  return EXTREF_OK;
+}
+
+extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
+                               bool excl, extref_borrow_t *result) {
+  uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  uint64_t w, n;
+  bool away;
+  if (EXTREF__UNLIKELY((head & EXTREF__KIND_MASK) != EXTREF__KIND_PAYLOAD ||
+                       s->type != asked ||
+                       (!(s->flags & EXTREF_TYPE_SEND) &&
+                        s->thread != extref__thread_id()))) {
+    extref_status_t st = extref__payload_check(s, asked);
+    if (st != EXTREF_OK) return st;
+  }
+  away = s->thread != extref__thread_id();
+  w = atomic_load_explicit(&s->count, memory_order_acquire);
+  for (;;) {
+    if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__EX_MASK))) {
+      return refuse(s, (w & EXTREF__TAKEN) ? EXTREF_TAKEN
+                                           : EXTREF_MUT_BORROWED,
+                    w, excl, away);
+    }
+    if (excl) {
+      if (EXTREF__UNLIKELY(w & EXTREF__SH_MASK))
+        return refuse(s, EXTREF_BORROWED, w, excl, away);
+      n = w | (away ? EXTREF__EX_AWAY : EXTREF__EX_HOME);
+    } else {
+      uint64_t mask = away ? EXTREF__SH_AWAY_MASK : EXTREF__SH_HOME_MASK;
+      if (EXTREF__UNLIKELY((w & mask) == mask))
+        return refuse(s, EXTREF_OVERFLOW, w, excl, away);
+      n = w + (away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE);
+    }
+    if (extref__count_update(s, &w, n)) break;
+  }
+  result->payload = s->payload;
+  result->token = make_token(s, head, excl, away);
+  return EXTREF_OK;
+}
+
+EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
+  extref__slot_t *s;
+  uintptr_t t;
+  uint32_t head;
+  uint64_t w, n, bit;
+  EXTREF__CHECK_ARG(borrow != NULL, "borrow is NULL");
+  t = borrow->token;
+  EXTREF__CHECK_ARG(t & TOKEN_LIVE, "the borrow is empty: never made, "
+                                    "zeroed or already released");
+  s = extref__slot_at((t >> TOKEN_INDEX_SHIFT) & TOKEN_INDEX_MASK);
+  EXTREF__CHECK_ARG(s != NULL, "the borrow's token is not one of ours");
+  head = atomic_load_explicit(&s->head, memory_order_acquire);
+  EXTREF__CHECK_ARG((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
+                        token_gen_matches(t, head),
+                    "the borrowed payload no longer exists (a stale copy "
+                    "of a released borrow?)");
+  if (EXTREF__UNLIKELY(!(s->flags & EXTREF_TYPE_SEND) &&
+                       s->thread != extref__thread_id()))
+    return extref__fail(EXTREF_WRONG_THREAD,
+                        "%s is thread-bound: release its borrow on the "
+                        "thread that created it",
+                        extref__type_name(s->type));
+  if (t & TOKEN_EXCL)
+    bit = (t & TOKEN_AWAY) ? EXTREF__EX_AWAY : EXTREF__EX_HOME;
+  else
+    bit = (t & TOKEN_AWAY) ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
+  w = atomic_load_explicit(&s->count, memory_order_acquire);
+  for (;;) {
+    uint64_t mask =
+        (t & TOKEN_EXCL)
+            ? bit
+            : ((t & TOKEN_AWAY) ? EXTREF__SH_AWAY_MASK : EXTREF__SH_HOME_MASK);
+    EXTREF__CHECK_ARG(w & mask,
+                      "%s has no live %s borrow to release (a stale copy of "
+                      "a released borrow?)",
+                      extref__type_name(s->type),
+                      (t & TOKEN_EXCL) ? "exclusive" : "shared");
+    n = w - bit;
+    if (extref__count_update(s, &w, n)) break;
+  }
+  borrow->payload = NULL;
+  borrow->token = 0;
+  if (n == 0) extref__payload_finish(s, true);
+  return EXTREF_OK;
+}
+
+extref_status_t extref__clone_out(extref__slot_t *s, const extref_type_t *asked,
+                                  void *dst, size_t dst_size) {
+  extref_borrow_t b;
+  extref_status_t st;
+  int rc;
+  EXTREF__CHECK_ARG(dst != NULL, "dst is NULL");
+  st = extref__borrow(s, asked, false, &b);
+  if (st != EXTREF_OK) return st;
+  if (asked->clone == NULL)
+    st = extref__fail(EXTREF_NOT_CLONEABLE, "%s has no clone callback",
+                      extref__type_name(asked));
+  else if (dst_size != asked->payload_size)
+    st = extref__fail(EXTREF_BAD_SIZE,
+                      "cannot clone %s into %zu bytes: its payload is %zu "
+                      "bytes",
+                      extref__type_name(asked), dst_size, asked->payload_size);
+  else if ((rc = asked->clone(b.payload, dst, asked->type_data)) != 0)
+    st = extref__fail(EXTREF_CLONE_FAILED,
+                      "the clone callback of %s failed with %d",
+                      extref__type_name(asked), rc);
+  /* Our own live borrow: this release cannot fail. */
+  (void)extref_borrow_release(&b);
+  return st;
+}

@@ -1,0 +1,190 @@
+/* Env records: what the library knows of each napi_env that created
+ * payloads. It learns of the env's teardown through a cleanup hook, not
+ * through finalizers (some runtimes run none then), ends the JS side of the
+ * env's payloads there, and keeps a queue to the env's JS thread for drops
+ * that must run there (EXTREF_TYPE_JS_DROP).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <pthread.h>
+
+#include "napi.h"
+
+struct extref__env_s {
+  napi_env env;
+  uintptr_t thread;     /* the env's JS thread */
+  _Atomic bool alive;   /* false from teardown on */
+  _Atomic uint64_t refs; /* payloads referring to it, +1 while alive, +1
+                            while its queue exists */
+  pthread_mutex_t lock; /* guards queue and closing */
+  napi_threadsafe_function queue;
+  bool closing; /* the queue is going or gone */
+  struct extref__env_s *next;
+};
+
+static pthread_mutex_t envs_lock = PTHREAD_MUTEX_INITIALIZER;
+static extref__env_t *envs;
+static _Thread_local extref__env_t *cached;
+
+static void forget(extref__env_t *e) {
+  extref__env_t **p;
+  pthread_mutex_lock(&envs_lock);
+  for (p = &envs; *p != NULL; p = &(*p)->next) {
+    if (*p == e) {
+      *p = e->next;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&envs_lock);
+  pthread_mutex_destroy(&e->lock);
+  extref__free(e);
+}
+
+void extref__env_ref(extref__env_t *e) {
+  atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+}
+
+void extref__env_unref(extref__env_t *e) {
+  if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+    forget(e);
+}
+
+napi_env extref__env_for_drop(extref__env_t *e) {
+  if (e != NULL && e->thread == extref__thread_id() &&
+      atomic_load_explicit(&e->alive, memory_order_acquire))
+    return e->env;
+  return NULL;
+}
+
+static void end_js_side(extref__slot_t *s, void *arg) {
+  extref__env_t *e = arg;
+  uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
+  int64_t bytes;
+  /* Only this env's thread clears the JS bit of this env's payloads, so a
+   * slot seen here with the bit set stays ours until we clear it. */
+  if (!(w & EXTREF__JS) ||
+      atomic_load_explicit(&s->env, memory_order_relaxed) != e)
+    return;
+  bytes = extref__payload_js_end(s);
+  if (bytes != 0 && extref__napi.adjust_external_memory != NULL) {
+    int64_t ignored;
+    extref__napi.adjust_external_memory(e->env, -bytes, &ignored);
+  }
+}
+
+static void teardown(void *arg) {
+  extref__env_t *e = arg;
+  napi_threadsafe_function queue;
+  /* Payloads nobody else owns are dropped now, with the env still usable;
+   * held or borrowed ones at their last release, with env NULL. */
+  extref__slot_each(EXTREF__KIND_PAYLOAD, end_js_side, e);
+  atomic_store_explicit(&e->alive, false, memory_order_release);
+  if (cached == e) cached = NULL;
+  pthread_mutex_lock(&e->lock);
+  queue = e->queue;
+  e->closing = true;
+  pthread_mutex_unlock(&e->lock);
+  /* Closing the queue hands every drop still in it to drain_one with a
+   * NULL env, then calls queue_finalized. */
+  if (queue != NULL)
+    extref__napi.release_threadsafe_function(queue, napi_tsfn_abort);
+  extref__env_unref(e);
+}
+
+extref_status_t extref__env_get(napi_env env, extref__env_t **result) {
+  extref__env_t *e = cached;
+  uintptr_t me = extref__thread_id();
+  napi_status ns;
+  if (EXTREF__LIKELY(e != NULL && e->env == env &&
+                     atomic_load_explicit(&e->alive, memory_order_relaxed))) {
+    *result = e;
+    return EXTREF_OK;
+  }
+  pthread_mutex_lock(&envs_lock);
+  for (e = envs; e != NULL; e = e->next)
+    if (e->env == env && e->thread == me &&
+        atomic_load_explicit(&e->alive, memory_order_relaxed))
+      break;
+  pthread_mutex_unlock(&envs_lock);
+  if (e == NULL) {
+    e = extref__alloc(sizeof *e);
+    if (e == NULL)
+      return extref__fail(EXTREF_NO_MEMORY, "out of memory for an env record");
+    e->env = env;
+    e->thread = me;
+    atomic_init(&e->alive, true);
+    atomic_init(&e->refs, 1);
+    pthread_mutex_init(&e->lock, NULL);
+    e->queue = NULL;
+    e->closing = false;
+    ns = extref__napi.add_env_cleanup_hook(env, teardown, e);
+    if (ns != napi_ok) {
+      pthread_mutex_destroy(&e->lock);
+      extref__free(e);
+      return extref__fail_napi(ns, "napi_add_env_cleanup_hook");
+    }
+    pthread_mutex_lock(&envs_lock);
+    e->next = envs;
+    envs = e;
+    pthread_mutex_unlock(&envs_lock);
+  }
+  cached = e;
+  *result = e;
+  return EXTREF_OK;
+}
+
+static void drain_one(napi_env env, napi_value js_cb, void *context,
+                      void *data) {
+  (void)js_cb;
+  (void)context;
+  /* env is NULL when the queue is being torn down. */
+  extref__payload_drop_now(data, env);
+}
+
+static void queue_finalized(napi_env env, void *data, void *hint) {
+  extref__env_t *e = data;
+  (void)env;
+  (void)hint;
+  pthread_mutex_lock(&e->lock);
+  e->queue = NULL;
+  e->closing = true;
+  pthread_mutex_unlock(&e->lock);
+  extref__env_unref(e);
+}
+
+extref_status_t extref__env_want_queue(extref__env_t *e) {
+  napi_value name;
+  napi_status ns;
+  napi_threadsafe_function q;
+  if (e->queue != NULL || e->closing ||
+      extref__napi.create_threadsafe_function == NULL)
+    return EXTREF_OK; /* without a queue, off-thread drops run in place */
+  ns = extref__napi.create_string_utf8(e->env, "extref drop queue",
+                                       NAPI_AUTO_LENGTH, &name);
+  if (ns != napi_ok) return extref__fail_napi(ns, "napi_create_string_utf8");
+  extref__env_ref(e);
+  ns = extref__napi.create_threadsafe_function(e->env, NULL, NULL, name, 0, 1,
+                                               e, queue_finalized, NULL,
+                                               drain_one, &q);
+  if (ns != napi_ok) {
+    extref__env_unref(e);
+    return extref__fail_napi(ns, "napi_create_threadsafe_function");
+  }
+  /* The queue must not keep the event loop alive. */
+  extref__napi.unref_threadsafe_function(e->env, q);
+  pthread_mutex_lock(&e->lock);
+  e->queue = q;
+  pthread_mutex_unlock(&e->lock);
+  return EXTREF_OK;
+}
+
+bool extref__env_queue_drop(extref__env_t *e, extref__slot_t *s) {
+  bool queued = false;
+  pthread_mutex_lock(&e->lock);
+  if (e->queue != NULL && !e->closing)
+    queued = extref__napi.call_threadsafe_function(e->queue, s,
+                                                   napi_tsfn_nonblocking) ==
+             napi_ok;
+  pthread_mutex_unlock(&e->lock);
+  return queued;
+}

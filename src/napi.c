@@ -1,0 +1,57 @@
+/* Finds the host's Node-API functions in the process at run time.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "napi.h"
+
+extref__napi_t extref__napi;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void *find(const char *name) { return dlsym(RTLD_DEFAULT, name); }
+
+#define FIND(field, name) (*(void **)&t.field = find(name))
+
+static void resolve(void) {
+  extref__napi_t t;
+  memset(&t, 0, sizeof t);
+  FIND(get_value_external, "napi_get_value_external");
+  FIND(create_external, "napi_create_external");
+  FIND(typeof_value, "napi_typeof");
+  FIND(throw_error, "napi_throw_error");
+  FIND(throw_type_error, "napi_throw_type_error");
+  FIND(is_exception_pending, "napi_is_exception_pending");
+  FIND(add_env_cleanup_hook, "napi_add_env_cleanup_hook");
+  FIND(adjust_external_memory, "napi_adjust_external_memory");
+  FIND(create_string_utf8, "napi_create_string_utf8");
+  FIND(create_threadsafe_function, "napi_create_threadsafe_function");
+  FIND(call_threadsafe_function, "napi_call_threadsafe_function");
+  FIND(release_threadsafe_function, "napi_release_threadsafe_function");
+  FIND(unref_threadsafe_function, "napi_unref_threadsafe_function");
+  if (t.get_value_external == NULL || t.create_external == NULL ||
+      t.typeof_value == NULL || t.throw_error == NULL ||
+      t.throw_type_error == NULL || t.is_exception_pending == NULL ||
+      t.add_env_cleanup_hook == NULL)
+    return;
+  if (t.create_string_utf8 == NULL || t.call_threadsafe_function == NULL ||
+      t.release_threadsafe_function == NULL ||
+      t.unref_threadsafe_function == NULL)
+    t.create_threadsafe_function = NULL;
+  extref__napi = t;
+}
+
+/* Resolving once, when the library is loaded (an addon loads it, so its
+ * host is already in the process), keeps the borrow path to a NULL test. */
+__attribute__((constructor)) static void resolve_at_load(void) {
+  pthread_once(&once, resolve);
+}
+
+bool extref__napi_ready(void) {
+  if (EXTREF__LIKELY(extref__napi.get_value_external != NULL)) return true;
+  pthread_once(&once, resolve);
+  return extref__napi.get_value_external != NULL;
+}
