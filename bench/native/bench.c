@@ -110,7 +110,8 @@ static napi_value throw_extref(napi_env env, extref_status_t st) {
 
 #define NAPI_OK(call)                                                        \
   do {                                                                       \
-    if ((call) != napi_ok) return throw_msg(env, "Node-API call failed: " #call); \
+    if ((call) != napi_ok)                                                   \
+      return throw_msg(env, "Node-API call failed: " #call);                 \
   } while (0)
 
 static napi_value make_double(napi_env env, double d) {

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds what the benchmark runs, into bench/_out/ (ignored):
+#   bench.node   the C bench addon (bench/native/bench.c), linked against the
+#                staged libextref found through pkg-config;
+#   napirs.node  the napi-rs 3 peer addon (bench/napi-rs/);
+#   neon.node    the Neon 1.x peer addon (bench/neon/).
+# The peers are built with cargo, CARGO_TARGET_DIR=bench/target, -j2. When
+# cargo is missing the peers are skipped (the benchmark says so); a failing
+# cargo build fails this script. Idempotent and incremental.
+set -uo pipefail
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="${BENCH_OUT:-$BENCH/_out}"
+mkdir -p "$OUT"
+log() { printf 'bench-build: %s\n' "$*" >&2; }
+
+if ! pkg-config --exists extref; then
+  log "pkg-config does not find extref (PKG_CONFIG_PATH=${PKG_CONFIG_PATH:-})"
+  log "build the library first: ./dev build"
+  exit 1
+fi
+NODE_INC="${NODE_INCLUDE:-$(dirname "$(dirname "$(command -v node)")")/include/node}"
+[ -f "$NODE_INC/node_api.h" ] || NODE_INC=/usr/include/node
+LIBDIR="$(pkg-config --variable=libdir extref)"
+CC="${CC:-gcc}"
+
+# The C addon: rebuilt when its source, the header or the library changed.
+addon="$OUT/bench.node"
+src="$BENCH/native/bench.c"
+hdr="$(pkg-config --variable=includedir extref)/extref.h"
+if [ ! -f "$addon" ] || [ "$src" -nt "$addon" ] || [ "$hdr" -nt "$addon" ] ||
+   [ "$LIBDIR/libextref.so.1" -nt "$addon" ]; then
+  log "compiling $src"
+  # shellcheck disable=SC2046
+  "$CC" -std=c11 -O2 -g -Wall -Wextra -fPIC -shared \
+    -DNODE_GYP_MODULE_NAME=extref_bench -I"$NODE_INC" \
+    $(pkg-config --cflags extref) "$src" -o "$addon.tmp" \
+    $(pkg-config --libs extref) -Wl,-rpath,"$LIBDIR" -pthread || exit 1
+  mv "$addon.tmp" "$addon"
+fi
+
+# The peers.
+if [ "${BENCH_NO_PEERS:-0}" = 1 ]; then
+  log "BENCH_NO_PEERS=1: not building the napi-rs and Neon peers"
+  rm -f "$OUT/napirs.node" "$OUT/neon.node"
+  exit 0
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  log "cargo not found: the napi-rs and Neon peers are skipped"
+  rm -f "$OUT/napirs.node" "$OUT/neon.node"
+  exit 0
+fi
+export CARGO_TARGET_DIR="$BENCH/target"
+start=$(date +%s)
+if ! (cd "$BENCH" && cargo build --release --locked -j2 -q \
+        -p extref-bench-napirs -p extref-bench-neon); then
+  log "cargo build of the peers failed"
+  rm -f "$OUT/napirs.node" "$OUT/neon.node"
+  exit 1
+fi
+secs=$(( $(date +%s) - start ))
+[ "$secs" -gt 5 ] && log "cargo build of the peers took ${secs} s"
+for pair in napirs:libextref_bench_napirs.so neon:libextref_bench_neon.so; do
+  name="${pair%%:*}"; lib="$CARGO_TARGET_DIR/release/${pair#*:}"
+  if [ ! -f "$OUT/$name.node" ] || [ "$lib" -nt "$OUT/$name.node" ]; then
+    cp "$lib" "$OUT/$name.node.tmp" && mv "$OUT/$name.node.tmp" "$OUT/$name.node"
+  fi
+done
+exit 0
