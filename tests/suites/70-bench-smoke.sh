@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Suite 70: the benchmark runs. `bench/run.sh --smoke` builds the bench addon
+# and the napi-rs/Neon peers and runs every benchmark at tiny sizes; one test
+# case per benchmark passes when its row is in the table with a positive
+# finite number in the ns/op column. Nothing is judged against the goals here
+# (smoke sizes prove nothing about speed); bench/run.sh does that.
+set -uo pipefail
+ROOT="${EXTREF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export EXTREF_ROOT="$ROOT"
+export PKG_CONFIG_PATH="${PKG_CONFIG_PATH:-$ROOT/_stage/lib/pkgconfig}"
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-$ROOT/_stage/lib}"
+export PATH="$ROOT/_tools/npm/bin:$ROOT/_tools/py/bin:$PATH"
+
+pass=0 fail=0 skip=0
+ok()   { pass=$((pass + 1)); echo "ok   $*"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
+skp()  { skip=$((skip + 1)); echo "skip $*"; }
+
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+start=$(date +%s)
+"$ROOT/bench/run.sh" --smoke >"$out" 2>&1
+rc=$?
+echo "bench/run.sh --smoke: exit $rc in $(( $(date +%s) - start )) s"
+if [ "$rc" -ne 0 ]; then
+  echo "---- bench/run.sh --smoke output (last 30 lines)"
+  tail -30 "$out"
+  echo "----"
+fi
+
+peers_skipped=""
+grep -q "cargo not found" "$out" && peers_skipped="cargo is not installed"
+
+# key: the first column of the table. Peer rows are skipped (with the reason)
+# only when cargo is missing; a failed peer build fails them.
+keys="native.bare native.tag native.ref native.mut native.ref_send
+native.mut_send native.ref_held native.mut_held native.ref_busy
+native.mut_busy native.ref_vs_tag native.mut_vs_tag native.held_vs_tag
+native.memcpy native.get_memcpy native.clone_out call.noop call.bare call.tag
+call.ref call.mut call.napirs call.napirs_mut call.ref_vs_napirs call.neon
+call.ref_vs_neon create.plain create.extref cycle.plain cycle.extref mem.bare
+mem.plain mem.extref mem.library mem.region contention.1 contention.2
+contention.4 contention.8"
+
+for key in $keys; do
+  line="$(grep -F "| $key |" "$out" | head -1)"
+  if [ -z "$line" ]; then
+    case "$key" in
+      call.napirs*|call.ref_vs_napirs|call.neon|call.ref_vs_neon)
+        if [ -n "$peers_skipped" ]; then
+          skp "$key: peer not built: $peers_skipped"; continue
+        fi ;;
+      mem.region)
+        if grep -q "slot region was not found" "$out"; then
+          skp "$key: the library's slot region is not found in smaps"
+          continue
+        fi ;;
+    esac
+    bad "$key: no row in the table"
+    continue
+  fi
+  # Column 4 is ns/op ("12.3" or "64 B").
+  val="$(awk -F'|' '{gsub(/^ +| +$/, "", $4); print $4}' <<<"$line")"
+  num="${val% B}"
+  if [[ "$num" =~ ^[0-9]+(\.[0-9]+)?$ ]] &&
+     awk -v x="$num" 'BEGIN { exit !(x > 0) }'; then
+    ok "$key: $val"
+  elif [ "$key" = mem.library ] && [[ "$num" =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then
+    # A difference of two RSS growths: a negative one at smoke size is noise,
+    # but it is still a number that the benchmark computed.
+    ok "$key: $val (difference of two measurements)"
+  else
+    bad "$key: ns/op is '$val', not a positive number"
+  fi
+done
+
+if ! grep -qE '^bench: [0-9]+ benchmarks in' "$out"; then
+  bad "the run finished (no closing 'bench: N benchmarks' line)"
+elif grep -q "still live" "$out"; then
+  bad "no borrow or hold left live after the run: $(grep 'still live' "$out")"
+else
+  ok "the run finished with no borrow or hold left live"
+fi
+
+if [ "$skip" -gt 0 ]; then
+  echo "$pass passed, $fail failed, $skip skipped"
+else
+  echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
