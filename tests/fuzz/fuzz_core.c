@@ -1,0 +1,826 @@
+/* A model-based fuzzer for the libextref core.
+ *
+ * The input is decoded as a sequence of operations on a handful of payloads
+ * of a few types. Each operation runs against the library core (driven
+ * without a JS host: the slot pointer stands for the external, and
+ * extref__payload_js_end stands for its finalizer) and against a small
+ * reference model of the contract in abi-v1.md, written here from the
+ * contract alone. After every step the returned status, the process-wide
+ * counters of extref_stats_get and the per-payload drop counts must agree
+ * with the model; the first divergence prints the trace and traps.
+ *
+ * Where the contract leaves the order of two applicable failures open (a
+ * take refused for both a borrow and a hold, a clone-out of a non-cloneable
+ * type into a buffer of the wrong size), the model accepts any status that
+ * applies, but never success, and never a status that does not apply.
+ *
+ * Build: tests/fuzz/run.sh (clang -fsanitize=fuzzer,address,undefined).
+ * Set FUZZ_TRACE=1 to print every step while replaying one input.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- Types -------------------------------------------------------------- */
+
+enum { T_A, T_ALIAS, T_WIDE, T_PLAIN, N_TYPES };
+
+typedef struct type_data_s {
+  int index;
+} type_data_t;
+
+static type_data_t type_data[N_TYPES] = {{T_A}, {T_ALIAS}, {T_WIDE},
+                                         {T_PLAIN}};
+
+static void on_drop(void *payload, void *type_data, struct napi_env__ *env);
+static int clone16(const void *src, void *dst, void *type_data);
+static int clone24(const void *src, void *dst, void *type_data);
+
+#define TAG_A {0x6a09e667f3bcc908u, 0xbb67ae8584caa73bu}
+#define TAG_PLAIN {0x3c6ef372fe94f82bu, 0xa54ff53a5f1d36f1u}
+
+/* A: a cloneable, Send type. ALIAS: another descriptor of the same type, as
+ * another addon would declare it (same tag, same size). WIDE: the same tag
+ * with another payload size, so another type. PLAIN: thread-bound and not
+ * cloneable. */
+static const extref_type_t types[N_TYPES] = {
+    [T_A] = {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A, "Counter", 16,
+             on_drop, clone16, &type_data[T_A]},
+    [T_ALIAS] = {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A,
+                 "CounterAlias", 16, on_drop, clone16, &type_data[T_ALIAS]},
+    [T_WIDE] = {sizeof(extref_type_t),
+                EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP, TAG_A, "WideCounter",
+                24, on_drop, clone24, &type_data[T_WIDE]},
+    [T_PLAIN] = {sizeof(extref_type_t), 0, TAG_PLAIN, "Plain", 16, on_drop,
+                 NULL, &type_data[T_PLAIN]},
+};
+
+static bool same_type(int a, int b) {
+  return types[a].tag.lower == types[b].tag.lower &&
+         types[a].tag.upper == types[b].tag.upper &&
+         types[a].payload_size == types[b].payload_size;
+}
+
+/* Every payload starts with these words; WIDE payloads have one more. */
+typedef struct payload_s {
+  uint64_t id; /* run number << 16 | payload index */
+  uint64_t value;
+  uint64_t extra; /* only in 24-byte payloads */
+} payload_t;
+
+/* ---- The model ---------------------------------------------------------- */
+
+#define MAX_PAYLOADS 24
+#define MAX_BORROWS 8
+#define MAX_COPIES 8
+#define MAX_HOLDS 8
+#define MAX_STEPS 300
+#define MAX_TRACE 320
+
+typedef struct model_payload_s {
+  int type;             /* the creator's descriptor */
+  payload_t *ptr;       /* the payload memory, NULL once freed */
+  uintptr_t addr;       /* where it was, kept after it is freed */
+  extref__slot_t *slot; /* valid while js is true */
+  bool js;              /* the JS side (the external) is alive */
+  bool taken, dropped;
+  uint32_t shared, excl, holds;
+  uint64_t value;
+  int64_t bytes;
+  extref_borrow_t first[2]; /* first borrow of each kind, for cleanup */
+  bool has_first[2];
+} model_payload_t;
+
+typedef struct model_borrow_s {
+  bool used;
+  int pid;
+  int excl;
+  extref_borrow_t b;
+} model_borrow_t;
+
+typedef struct model_hold_s {
+  bool used;
+  int pid;
+  extref_hold_t *h;
+} model_hold_t;
+
+static model_payload_t pay[MAX_PAYLOADS];
+static int npay;
+static model_borrow_t bor[MAX_BORROWS];
+static model_borrow_t copies[MAX_COPIES];
+static int next_copy;
+static model_hold_t hold[MAX_HOLDS];
+static uint64_t m_drops, m_deferred, m_takes;
+
+/* What the callbacks saw. */
+static unsigned drop_count[MAX_PAYLOADS];
+static bool drop_bad;
+static char drop_bad_why[200];
+static unsigned clone_calls;
+static const void *clone_src;
+static bool clone_fail;
+
+static uint64_t run_no;
+static extref_stats_t base;
+static int step;
+static bool trace_live;
+static char trace[MAX_TRACE][160];
+static int ntrace;
+static char cur[160];
+
+/* ---- Reporting ---------------------------------------------------------- */
+
+static void tracef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void tracef(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cur, sizeof cur, fmt, ap);
+  va_end(ap);
+}
+
+static void trace_commit(const char *result) {
+  char line[160];
+  snprintf(line, sizeof line, "step %3d: %s -> %s", step, cur, result);
+  if (ntrace < MAX_TRACE) memcpy(trace[ntrace++], line, sizeof line);
+  if (trace_live) fprintf(stderr, "%s\n", line);
+}
+
+static void diverge(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void diverge(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "\n==== extref model divergence ====\n");
+  for (int i = 0; i < ntrace; i++) fprintf(stderr, "%s\n", trace[i]);
+  fprintf(stderr, "DIVERGENCE at step %d: %s: ", step, cur);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n");
+  fflush(stderr);
+  __builtin_trap();
+}
+
+static const char *sname(extref_status_t s) { return extref_status_name(s); }
+
+static void mask_names(uint32_t mask, char *buf, size_t n) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (int s = 0; s < 32 && len < n; s++)
+    if (mask & (1u << s))
+      len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "|" : "",
+                              sname((extref_status_t)s));
+}
+
+#define BIT(s) (1u << (s))
+
+/* Checks a returned status against the set the model allows. */
+static void expect(extref_status_t got, uint32_t allowed) {
+  char want[200];
+  if ((unsigned)got >= 32 || !(allowed & BIT(got))) {
+    mask_names(allowed, want, sizeof want);
+    diverge("library returned %s, model allows %s", sname(got), want);
+  }
+  if (got != EXTREF_OK) {
+    const extref_error_t *e = extref_last_error();
+    if (e == NULL || e->status != got || e->message == NULL)
+      diverge("extref_last_error() does not report %s", sname(got));
+  }
+  trace_commit(sname(got));
+}
+
+/* The statuses that apply to an access to pid; OK alone when none does. */
+static uint32_t failures_of_access(int pid, int asked, bool check_type,
+                                   bool exclusive) {
+  const model_payload_t *p = &pay[pid];
+  uint32_t m = 0;
+  if (check_type && !same_type(p->type, asked)) m |= BIT(EXTREF_TYPE_MISMATCH);
+  if (p->taken) m |= BIT(EXTREF_TAKEN);
+  if (p->excl) m |= BIT(EXTREF_MUT_BORROWED);
+  if (exclusive && p->shared) m |= BIT(EXTREF_BORROWED);
+  return m;
+}
+
+static uint64_t model_live_payloads(void) {
+  uint64_t n = 0;
+  for (int i = 0; i < npay; i++) n += !pay[i].dropped && !pay[i].taken;
+  return n;
+}
+
+static void compare_counts(void) {
+  extref_stats_t st;
+  uint64_t lb = 0, lh = 0;
+  memset(&st, 0, sizeof st);
+  st.struct_size = sizeof st;
+  if (extref_stats_get(&st) != EXTREF_OK) diverge("extref_stats_get failed");
+  for (int i = 0; i < npay; i++) {
+    lb += pay[i].shared + pay[i].excl;
+    lh += pay[i].holds;
+  }
+#define CMP(field, want)                                                     \
+  do {                                                                       \
+    uint64_t got_ = st.field - base.field;                                   \
+    if (got_ != (uint64_t)(want))                                            \
+      diverge("stats." #field " moved by %lld, model says %lld",             \
+              (long long)got_, (long long)(want));                           \
+  } while (0)
+  CMP(live_payloads, model_live_payloads());
+  CMP(live_borrows, lb);
+  CMP(live_holds, lh);
+  CMP(drops, m_drops);
+  CMP(deferred_drops, m_deferred);
+  CMP(takes, m_takes);
+#undef CMP
+  if (drop_bad) diverge("drop callback: %s", drop_bad_why);
+  for (int i = 0; i < npay; i++) {
+    unsigned want = pay[i].dropped ? 1 : 0;
+    if (drop_count[i] != want)
+      diverge("payload %d was dropped %u times, model says %u", i,
+              drop_count[i], want);
+  }
+}
+
+/* Drops pid in the model when nothing owns it any more. */
+static void model_settle(int pid, bool deferred) {
+  model_payload_t *p = &pay[pid];
+  if (p->js || p->taken || p->dropped || p->shared || p->excl || p->holds)
+    return;
+  p->dropped = true;
+  m_drops++;
+  if (deferred) m_deferred++;
+}
+
+/* ---- Callbacks ---------------------------------------------------------- */
+
+static void drop_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void drop_fail(const char *fmt, ...) {
+  va_list ap;
+  if (drop_bad) return;
+  drop_bad = true;
+  va_start(ap, fmt);
+  vsnprintf(drop_bad_why, sizeof drop_bad_why, fmt, ap);
+  va_end(ap);
+}
+
+static void on_drop(void *payload, void *td, struct napi_env__ *env) {
+  payload_t *p = payload;
+  int idx = npay - 1;
+  /* Find the payload by address, newest first, without reading it: a
+   * double drop must be reported, not turned into a use after free. */
+  while (idx >= 0 && (void *)pay[idx].addr != payload) idx--;
+  if (idx < 0) {
+    drop_fail("unknown payload %p", payload);
+    return;
+  }
+  if (drop_count[idx] > 0) {
+    drop_count[idx]++;
+    drop_fail("payload %d dropped again", idx);
+    return;
+  }
+  if (pay[idx].taken) drop_fail("payload %d was taken, then dropped", idx);
+  if (p->id != (run_no << 16 | (uint64_t)idx))
+    drop_fail("payload %d has a wrong id", idx);
+  if (env != NULL) drop_fail("payload %d: env is not NULL", idx);
+  if (td != types[pay[idx].type].type_data)
+    drop_fail("payload %d: type_data is not the creator's", idx);
+  if (++drop_count[idx] == 1) {
+    free(p);
+    pay[idx].ptr = NULL;
+  }
+}
+
+static int clone_n(const void *src, void *dst, size_t n) {
+  clone_calls++;
+  clone_src = src;
+  if (clone_fail) {
+    memset(dst, 0xee, n);
+    return 1;
+  }
+  memcpy(dst, src, n);
+  return 0;
+}
+
+static int clone16(const void *src, void *dst, void *td) {
+  (void)td;
+  return clone_n(src, dst, 16);
+}
+
+static int clone24(const void *src, void *dst, void *td) {
+  (void)td;
+  return clone_n(src, dst, 24);
+}
+
+/* ---- Input -------------------------------------------------------------- */
+
+static const uint8_t *in_ptr;
+static size_t in_left;
+
+static uint8_t next(void) {
+  if (in_left == 0) return 0;
+  in_left--;
+  return *in_ptr++;
+}
+
+/* The index of the nth payload whose external is alive, or -1. */
+static int pick_js(unsigned n) {
+  int alive = 0;
+  for (int i = 0; i < npay; i++) alive += pay[i].js;
+  if (alive == 0) return -1;
+  n %= (unsigned)alive;
+  for (int i = 0; i < npay; i++)
+    if (pay[i].js && n-- == 0) return i;
+  return -1;
+}
+
+/* The asked type: the creator's own (half the time) or any. */
+static int pick_type(int pid, uint8_t a) {
+  unsigned sel = (a >> 4) & 7;
+  return sel < 4 ? pay[pid].type : (int)(sel - 4);
+}
+
+static int free_borrow(void) {
+  for (int i = 0; i < MAX_BORROWS; i++)
+    if (!bor[i].used) return i;
+  return -1;
+}
+
+static int free_hold(void) {
+  for (int i = 0; i < MAX_HOLDS; i++)
+    if (!hold[i].used) return i;
+  return -1;
+}
+
+static int pick_hold(uint8_t a) {
+  int n = 0;
+  for (int i = 0; i < MAX_HOLDS; i++) n += hold[i].used;
+  if (n == 0) return -1;
+  n = a % n;
+  for (int i = 0; i < MAX_HOLDS; i++)
+    if (hold[i].used && n-- == 0) return i;
+  return -1;
+}
+
+static const extref_borrow_t sentinel_borrow = {(void *)0x5e, 0x5e5e};
+static extref_hold_t *const sentinel_hold = (extref_hold_t *)0x5e;
+
+static bool borrow_empty(const extref_borrow_t *b) {
+  return b->payload == NULL && b->token == 0;
+}
+
+/* Records a new borrow of pid in the model and in the borrow table. */
+static void borrow_made(int slot, int pid, bool exclusive,
+                        const extref_borrow_t *b) {
+  model_payload_t *p = &pay[pid];
+  if (b->payload != p->ptr)
+    diverge("borrow points at %p, payload is at %p", b->payload,
+            (void *)p->ptr);
+  if (borrow_empty(b)) diverge("a live borrow looks empty");
+  if (exclusive)
+    p->excl++;
+  else
+    p->shared++;
+  bor[slot] = (model_borrow_t){true, pid, exclusive, *b};
+  copies[next_copy] = bor[slot];
+  next_copy = (next_copy + 1) % MAX_COPIES;
+  if (!p->has_first[exclusive]) {
+    p->first[exclusive] = *b;
+    p->has_first[exclusive] = true;
+  }
+}
+
+static void check_borrow_untouched(const extref_borrow_t *b) {
+  if (memcmp(b, &sentinel_borrow, sizeof *b) != 0)
+    diverge("a failed borrow wrote its result");
+}
+
+/* Releases *b, which the model believes borrows pid with kind excl. */
+static void do_release(extref_borrow_t *b, int pid, int excl) {
+  model_payload_t *p = &pay[pid];
+  uint32_t *count = excl ? &p->excl : &p->shared;
+  bool live = !borrow_empty(b) && !p->dropped && !p->taken && *count > 0;
+  extref_status_t st = extref_borrow_release(b);
+  expect(st, live ? BIT(EXTREF_OK) : BIT(EXTREF_INVALID_ARG));
+  if (st == EXTREF_OK) {
+    if (!borrow_empty(b)) diverge("a released borrow was not emptied");
+    (*count)--;
+    model_settle(pid, true);
+  }
+}
+
+/* ---- Operations --------------------------------------------------------- */
+
+static void op_create(uint8_t op, uint8_t a) {
+  int t = a % N_TYPES;
+  bool inject = op & 0x10;
+  int64_t bytes = (int64_t)((a >> 2) & 3) * 4096;
+  extref__slot_t *slot = (extref__slot_t *)0x5e;
+  payload_t *p;
+  extref_status_t st;
+  if (npay == MAX_PAYLOADS) return;
+  p = malloc(types[t].payload_size);
+  if (p == NULL) abort();
+  p->id = run_no << 16 | (uint64_t)npay;
+  p->value = next();
+  if (types[t].payload_size > 16) p->extra = ~p->id;
+  tracef("create p%d %s bytes=%lld%s", npay, types[t].name, (long long)bytes,
+         inject ? " (allocation fails)" : "");
+  if (inject) extref__alloc_fail_at(1, false);
+  st = extref__payload_new(&types[t], p, NULL, bytes, &slot);
+  extref__alloc_fail_at(0, false);
+  expect(st, BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  if (st != EXTREF_OK) {
+    if (slot != (extref__slot_t *)0x5e) diverge("failed create wrote result");
+    free(p);
+    return;
+  }
+  if (slot == NULL) diverge("create returned a NULL slot");
+  pay[npay] = (model_payload_t){.type = t, .ptr = p, .slot = slot,
+                                .addr = (uintptr_t)p, .js = true,
+                                .value = p->value,
+                                .bytes = bytes};
+  drop_count[npay] = 0;
+  npay++;
+}
+
+static void op_borrow(uint8_t a, bool exclusive) {
+  int pid = pick_js(a & 15), asked, slot = free_borrow();
+  extref_borrow_t b = sentinel_borrow;
+  uint32_t fail;
+  extref_status_t st;
+  if (pid < 0 || slot < 0) return;
+  asked = pick_type(pid, a);
+  tracef("%s p%d as %s into b%d", exclusive ? "mut_ref" : "ref", pid,
+         types[asked].name, slot);
+  fail = failures_of_access(pid, asked, true, exclusive);
+  st = extref__borrow(pay[pid].slot, &types[asked], exclusive, &b);
+  expect(st, fail ? fail : BIT(EXTREF_OK));
+  if (st == EXTREF_OK)
+    borrow_made(slot, pid, exclusive, &b);
+  else
+    check_borrow_untouched(&b);
+}
+
+static void op_release(uint8_t a) {
+  int i = a % MAX_BORROWS;
+  if (!bor[i].used) {
+    extref_borrow_t zero = {NULL, 0};
+    tracef("release zeroed borrow");
+    expect(extref_borrow_release(&zero), BIT(EXTREF_INVALID_ARG));
+    return;
+  }
+  tracef("release b%d (p%d %s)", i, bor[i].pid,
+         bor[i].excl ? "exclusive" : "shared");
+  do_release(&bor[i].b, bor[i].pid, bor[i].excl);
+  bor[i].used = false;
+}
+
+static void op_stale_release(uint8_t a) {
+  model_borrow_t *c = &copies[a % MAX_COPIES];
+  if (!c->used) {
+    tracef("release NULL borrow");
+    expect(extref_borrow_release(NULL), BIT(EXTREF_INVALID_ARG));
+    return;
+  }
+  tracef("release copy c%d (p%d %s)", a % MAX_COPIES, c->pid,
+         c->excl ? "exclusive" : "shared");
+  do_release(&c->b, c->pid, c->excl);
+  c->used = !borrow_empty(&c->b);
+}
+
+static void op_hold_new(uint8_t op, uint8_t a) {
+  int pid = pick_js(a & 15), asked, h = free_hold();
+  bool inject = op & 0x10;
+  extref_hold_t *r = sentinel_hold;
+  uint32_t fail;
+  extref_status_t st;
+  if (pid < 0 || h < 0) return;
+  asked = pick_type(pid, a);
+  tracef("hold p%d as %s into h%d%s", pid, types[asked].name, h,
+         inject ? " (allocation fails)" : "");
+  fail = failures_of_access(pid, asked, true, false);
+  fail &= ~BIT(EXTREF_MUT_BORROWED); /* an exclusive borrow allows a hold */
+  if (inject) extref__alloc_fail_at(1, false);
+  st = extref__hold_new(pay[pid].slot, &types[asked], &r);
+  extref__alloc_fail_at(0, false);
+  expect(st, fail ? fail
+                  : BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  if (st != EXTREF_OK) {
+    if (r != sentinel_hold) diverge("a failed hold wrote its result");
+    return;
+  }
+  if (r == NULL) diverge("hold returned NULL");
+  pay[pid].holds++;
+  hold[h] = (model_hold_t){true, pid, r};
+}
+
+static void op_hold_dup(uint8_t op, uint8_t a) {
+  int i = pick_hold(a), h = free_hold();
+  bool inject = op & 0x10;
+  extref_hold_t *r = sentinel_hold;
+  extref_status_t st;
+  if (i < 0 || h < 0) return;
+  tracef("dup h%d (p%d) into h%d%s", i, hold[i].pid, h,
+         inject ? " (allocation fails)" : "");
+  if (inject) extref__alloc_fail_at(1, false);
+  st = extref_hold_dup(hold[i].h, &r);
+  extref__alloc_fail_at(0, false);
+  expect(st, BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  if (st != EXTREF_OK) {
+    if (r != sentinel_hold) diverge("a failed dup wrote its result");
+    return;
+  }
+  if (r == NULL || r == hold[i].h) diverge("dup returned %p", (void *)r);
+  pay[hold[i].pid].holds++;
+  hold[h] = (model_hold_t){true, hold[i].pid, r};
+}
+
+static void release_hold(int i) {
+  int pid = hold[i].pid;
+  tracef("release h%d (p%d)", i, pid);
+  expect(extref_hold_release(hold[i].h), BIT(EXTREF_OK));
+  hold[i].used = false;
+  pay[pid].holds--;
+  model_settle(pid, true);
+}
+
+static void op_hold_release(uint8_t a) {
+  int i = pick_hold(a);
+  if (i < 0) {
+    tracef("release NULL hold");
+    expect(extref_hold_release(NULL), BIT(EXTREF_OK));
+    return;
+  }
+  release_hold(i);
+}
+
+static void op_hold_borrow(uint8_t a, bool exclusive) {
+  int i = pick_hold(a), slot = free_borrow(), pid;
+  extref_borrow_t b = sentinel_borrow;
+  uint32_t fail;
+  extref_status_t st;
+  if (i < 0 || slot < 0) return;
+  pid = hold[i].pid;
+  tracef("hold_%s h%d (p%d) into b%d", exclusive ? "mut_ref" : "ref", i, pid,
+         slot);
+  fail = failures_of_access(pid, pay[pid].type, false, exclusive);
+  st = exclusive ? extref_hold_mut_ref(hold[i].h, &b)
+                 : extref_hold_ref(hold[i].h, &b);
+  expect(st, fail ? fail : BIT(EXTREF_OK));
+  if (st == EXTREF_OK)
+    borrow_made(slot, pid, exclusive, &b);
+  else
+    check_borrow_untouched(&b);
+}
+
+static void op_take(uint8_t a) {
+  int pid = pick_js(a & 15), asked;
+  void *r = (void *)0x5e;
+  int64_t bytes = -1;
+  uint32_t fail;
+  extref_status_t st;
+  model_payload_t *p;
+  if (pid < 0) return;
+  p = &pay[pid];
+  asked = pick_type(pid, a);
+  tracef("take p%d as %s", pid, types[asked].name);
+  fail = failures_of_access(pid, asked, true, true);
+  if (p->holds) fail |= BIT(EXTREF_HELD);
+  st = extref__payload_take(p->slot, &types[asked], &r, &bytes);
+  expect(st, fail ? fail : BIT(EXTREF_OK));
+  if (st != EXTREF_OK) {
+    if (r != (void *)0x5e) diverge("a failed take wrote its result");
+    return;
+  }
+  if (r != p->ptr) diverge("take returned %p, payload is %p", r, (void *)p->ptr);
+  if (bytes != p->bytes)
+    diverge("take gave back %lld bytes, announced %lld", (long long)bytes,
+            (long long)p->bytes);
+  if (p->ptr->value != p->value) diverge("taken payload has a wrong value");
+  free(p->ptr);
+  p->ptr = NULL;
+  p->taken = true;
+  m_takes++;
+}
+
+/* dst sizes: mostly right, sometimes 8 bytes short or long. */
+static size_t clone_size(int asked, uint8_t op) {
+  static const int delta[4] = {0, 0, -8, 8};
+  return (size_t)((int)types[asked].payload_size + delta[op >> 6]);
+}
+
+static void check_clone(int pid, uint32_t fail, extref_status_t st,
+                        unsigned calls, const unsigned char *dst,
+                        size_t dst_size) {
+  model_payload_t *p = &pay[pid];
+  bool want_call = fail == 0;
+  expect(st, fail ? fail
+                  : clone_fail ? BIT(EXTREF_CLONE_FAILED) : BIT(EXTREF_OK));
+  if ((clone_calls - calls) != (want_call ? 1u : 0u))
+    diverge("the clone callback ran %u times, model says %d",
+            clone_calls - calls, want_call);
+  if (want_call && clone_src != p->ptr)
+    diverge("the clone callback got %p, payload is %p", clone_src,
+            (void *)p->ptr);
+  if (st == EXTREF_OK) {
+    if (memcmp(dst, p->ptr, dst_size) != 0 || p->ptr->value != p->value)
+      diverge("the clone differs from the payload");
+  } else if (!want_call) {
+    for (size_t k = 0; k < dst_size; k++)
+      if (dst[k] != 0x5e) diverge("a refused clone-out wrote dst");
+  }
+}
+
+static void op_clone_out(uint8_t op, uint8_t a) {
+  int pid = pick_js(a & 15), asked;
+  size_t n;
+  unsigned char *dst;
+  unsigned calls = clone_calls;
+  uint32_t fail;
+  extref_status_t st;
+  if (pid < 0) return;
+  asked = pick_type(pid, a);
+  n = clone_size(asked, op);
+  clone_fail = op & 0x20;
+  tracef("clone_out p%d as %s size %zu%s", pid, types[asked].name, n,
+         clone_fail ? " (clone fails)" : "");
+  fail = failures_of_access(pid, asked, true, false);
+  /* The asked descriptor or, when it is the same type, the creator's says
+   * whether the type is cloneable. */
+  if (types[asked].clone == NULL ||
+      (same_type(asked, pay[pid].type) && types[pay[pid].type].clone == NULL))
+    fail |= BIT(EXTREF_NOT_CLONEABLE);
+  if (n != types[asked].payload_size) fail |= BIT(EXTREF_BAD_SIZE);
+  dst = malloc(n);
+  if (dst == NULL) abort();
+  memset(dst, 0x5e, n);
+  st = extref__clone_out(pay[pid].slot, &types[asked], dst, n);
+  check_clone(pid, fail, st, calls, dst, n);
+  clone_fail = false;
+  free(dst);
+}
+
+static void op_hold_clone_out(uint8_t op, uint8_t a) {
+  int i = pick_hold(a), pid, t;
+  size_t n;
+  unsigned char *dst;
+  unsigned calls = clone_calls;
+  uint32_t fail;
+  extref_status_t st;
+  if (i < 0) return;
+  pid = hold[i].pid;
+  t = pay[pid].type;
+  n = clone_size(t, op);
+  clone_fail = op & 0x20;
+  tracef("hold_clone_out h%d (p%d) size %zu%s", i, pid, n,
+         clone_fail ? " (clone fails)" : "");
+  fail = failures_of_access(pid, t, false, false);
+  if (types[t].clone == NULL) fail |= BIT(EXTREF_NOT_CLONEABLE);
+  if (n != types[t].payload_size) fail |= BIT(EXTREF_BAD_SIZE);
+  dst = malloc(n);
+  if (dst == NULL) abort();
+  memset(dst, 0x5e, n);
+  st = extref_hold_clone_out(hold[i].h, dst, n);
+  check_clone(pid, fail, st, calls, dst, n);
+  clone_fail = false;
+  free(dst);
+}
+
+static void finalize(int pid) {
+  model_payload_t *p = &pay[pid];
+  int64_t want = p->taken ? 0 : p->bytes, got;
+  tracef("finalize p%d", pid);
+  got = extref__payload_js_end(p->slot);
+  p->js = false;
+  p->slot = NULL;
+  model_settle(pid, false);
+  trace_commit("done");
+  if (got != want)
+    diverge("js_end gave back %lld bytes, model says %lld", (long long)got,
+            (long long)want);
+}
+
+static void op_finalize(uint8_t a) {
+  int pid = pick_js(a & 15);
+  if (pid >= 0) finalize(pid);
+}
+
+/* Reads (and, through an exclusive borrow, writes) the payload. */
+static void op_access(uint8_t a) {
+  model_borrow_t *m = &bor[a % MAX_BORROWS];
+  model_payload_t *p;
+  if (!m->used) return;
+  p = &pay[m->pid];
+  if (p->dropped || p->taken) return;
+  tracef("access b%d (p%d)", (int)(a % MAX_BORROWS), m->pid);
+  if (m->b.payload != p->ptr) diverge("borrow no longer points at payload");
+  if (p->ptr->value != p->value) diverge("payload value changed");
+  if (m->excl && p->excl) {
+    p->ptr->value++;
+    p->value++;
+  }
+  trace_commit("ok");
+}
+
+/* ---- Driver ------------------------------------------------------------- */
+
+static void reset(void) {
+  memset(pay, 0, sizeof pay);
+  memset(bor, 0, sizeof bor);
+  memset(copies, 0, sizeof copies);
+  memset(hold, 0, sizeof hold);
+  memset(drop_count, 0, sizeof drop_count);
+  npay = next_copy = 0;
+  m_drops = m_deferred = m_takes = 0;
+  drop_bad = false;
+  clone_fail = false;
+  ntrace = 0;
+  step = 0;
+  run_no++;
+  memset(&base, 0, sizeof base);
+  base.struct_size = sizeof base;
+  if (extref_stats_get(&base) != EXTREF_OK) {
+    tracef("start");
+    diverge("extref_stats_get failed");
+  }
+}
+
+/* Ends everything the input left alive, still checking every step, then
+ * checks that every payload was dropped once or taken. */
+static void cleanup(void) {
+  for (int i = 0; i < MAX_BORROWS; i++) {
+    if (!bor[i].used) continue;
+    step++;
+    tracef("cleanup: release b%d (p%d)", i, bor[i].pid);
+    do_release(&bor[i].b, bor[i].pid, bor[i].excl);
+    bor[i].used = false;
+    compare_counts();
+  }
+  for (int pid = 0; pid < npay; pid++)
+    for (int k = 0; k < 2; k++)
+      while (k ? pay[pid].excl : pay[pid].shared) {
+        extref_borrow_t b = pay[pid].first[k];
+        step++;
+        tracef("cleanup: release a copy of p%d's first %s borrow", pid,
+               k ? "exclusive" : "shared");
+        do_release(&b, pid, k);
+        compare_counts();
+      }
+  for (int i = 0; i < MAX_HOLDS; i++) {
+    if (!hold[i].used) continue;
+    step++;
+    release_hold(i);
+    compare_counts();
+  }
+  for (int pid = 0; pid < npay; pid++) {
+    if (!pay[pid].js) continue;
+    step++;
+    finalize(pid);
+    compare_counts();
+  }
+  tracef("end of input");
+  for (int pid = 0; pid < npay; pid++)
+    if (pay[pid].dropped == pay[pid].taken)
+      diverge("payload %d is neither dropped nor taken exactly", pid);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static bool init;
+  if (!init) {
+    trace_live = getenv("FUZZ_TRACE") != NULL;
+    init = true;
+  }
+  in_ptr = data;
+  in_left = size;
+  reset();
+  while (in_left > 0 && step < MAX_STEPS) {
+    uint8_t op = next(), a = next();
+    step++;
+    cur[0] = '\0';
+    switch (op & 15) {
+    case 0: op_create(op, a); break;
+    case 1: op_borrow(a, false); break;
+    case 2: op_borrow(a, true); break;
+    case 3: op_release(a); break;
+    case 4: op_stale_release(a); break;
+    case 5: op_hold_new(op, a); break;
+    case 6: op_hold_dup(op, a); break;
+    case 7: op_hold_release(a); break;
+    case 8: op_hold_borrow(a, false); break;
+    case 9: op_hold_borrow(a, true); break;
+    case 10: op_take(a); break;
+    case 11: op_clone_out(op, a); break;
+    case 12: op_hold_clone_out(op, a); break;
+    case 13: op_finalize(a); break;
+    case 14: op_access(a); break;
+    default: op_stale_release(a); break;
+    }
+    compare_counts();
+  }
+  cleanup();
+  return 0;
+}
