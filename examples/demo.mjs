@@ -33,9 +33,17 @@ function check(ok, claim) {
   return ok;
 }
 
-const step = (n, text) => console.log(`${n}. ${text}`);
+// A numbered step, what the library answered, and plain remarks; extra
+// arguments continue the same sentence on indented lines.
+const step = (n, text, ...rest) => {
+  console.log(`${n}. ${text}`);
+  for (const line of rest) console.log(`   ${line}`);
+};
+const answer = (text, ...rest) => {
+  console.log(`   -> ${text}`);
+  for (const line of rest) console.log(`      ${line}`);
+};
 const more = (text) => console.log(`   ${text}`);
-const answer = (text) => console.log(`   -> ${text}`);
 
 // Runs fn, expecting the library to refuse it with the given code.
 // Returns the error, or null when fn (wrongly) succeeded.
@@ -50,8 +58,7 @@ function expectRefusal(fn, code, what, cleanup) {
     check(e.code === code, `the error code is ${code} (got ${e.code})`);
     check(typeof e.message === 'string' && e.message.length > 0,
       'the error has a message');
-    answer(`refused with a JS Error, code ${e.code}:`);
-    more(`   "${e.message}"`);
+    answer(`refused with a JS Error, code ${e.code}:`, `"${e.message}"`);
     return e;
   }
 }
@@ -69,8 +76,8 @@ const stats = () => counter.stats();
 
 // ---- The story ------------------------------------------------------------
 
-console.log(`libextref ${counter.version()} demo: a native Counter that ` +
-  'JavaScript uses, owned by the library.\n');
+console.log(`libextref ${counter.version()} demo: JavaScript uses a native ` +
+  'Counter; the library owns it\nand checks every borrow at run time.\n');
 
 const start = stats();
 check(start.livePayloads === 0 && start.liveBorrows === 0 &&
@@ -82,7 +89,7 @@ let original = counter.create(41);
 const originalId = counter.idOf(original);
 check(counter.get(original) === 41, 'the new Counter holds 41');
 check(stats().livePayloads === 1, 'the library counts 1 live payload');
-answer(`got a JS external; read through a borrow, it holds ` +
+answer(`a JS external; read through a borrow it holds ` +
   `${counter.get(original)}. Live payloads: ${stats().livePayloads}.`);
 
 // 2. Two shared borrows at once.
@@ -132,16 +139,14 @@ step(6, 'A Counter is bound to the JS thread. A native thread tries to ' +
 const probe = counter.tryFromThread(original);
 check(probe.code === 'EXTREF_WRONG_THREAD',
   `the other thread is refused with EXTREF_WRONG_THREAD (got ${probe.code})`);
-answer(`refused on that thread, code ${probe.code}:`);
-more(`   "${probe.message}"`);
+answer(`refused on that thread, code ${probe.code}:`, `"${probe.message}"`);
 
 // 7. A hold keeps the payload alive through GC while a worker uses it.
-step(7, 'Start a native worker thread on a SendCounter (a type marked ' +
-  'EXTREF_TYPE_SEND)');
-more('holding 0. It takes a hold (a counted owner, like Arc) and adds 1 ' +
-  'every 10 ms');
-more('for ~300 ms. Meanwhile JS drops its only reference and forces ' +
-  'gc() 5 times.');
+step(7, 'A native worker thread takes a hold (a counted owner, like Arc) ' +
+  'on a',
+'SendCounter (a type marked EXTREF_TYPE_SEND) holding 0, and adds 1 every',
+'10 ms for ~300 ms. Meanwhile JS drops its only reference and forces gc()',
+'5 times.');
 
 // The SendCounter lives only inside this function: once it returns, the
 // WeakRef is the only way JS could still reach the external.
@@ -162,8 +167,8 @@ check(!workerFinished, 'the worker is still running after the gc() calls');
 check(midLog.count === 0, 'the SendCounter has not been dropped yet');
 check(mid.liveHolds === 1, 'the worker\'s hold is live');
 answer(`JS ${collected ? 'has collected' : 'did NOT collect'} the ` +
-  `external, yet the payload lives on: dropped ${midLog.count} times, ` +
-  `live holds ${mid.liveHolds}.`);
+  'external, yet the payload lives on:',
+`dropped ${midLog.count} times, live holds ${mid.liveHolds}.`);
 
 const timeout = sleep(10000, null, { ref: false });
 const report = await Promise.race([job.done, timeout]);
@@ -189,9 +194,8 @@ check(report.droppedOnWorkerThread && dropLog.envNull,
 check(dropLog.value === 30,
   `the payload was intact: 30 (got ${dropLog.value})`);
 check(stats().deferredDrops === 1, 'the library counts 1 deferred drop');
-answer(`dropped after the worker released it: once, on the worker ` +
-  `thread (env NULL),`);
-more(`   holding ${dropLog.value}, every increment intact.`);
+answer('dropped after the worker released it: once, on the worker thread',
+  `(env NULL), holding ${dropLog.value}, every increment intact.`);
 
 // 8. Clone-out.
 step(8, 'Clone the Counter out into a fresh value, then add 100 to the ' +
@@ -205,8 +209,8 @@ check(copyBefore === 42, `the clone starts at 42 (got ${copyBefore})`);
 check(counter.idOf(copy) !== originalId, 'the clone is another payload');
 check(copyAfter === 142 && counter.get(original) === 42,
   'changing the clone leaves the original alone');
-answer(`a new Counter holding ${copyBefore}; after +100 the clone holds ` +
-  `${counter.get(copy)}, the original still ${counter.get(original)}.`);
+answer(`a new Counter holding ${copyBefore}; the clone now holds ` +
+  `${counter.get(copy)}, the original ${counter.get(original)}.`);
 
 // 9. Take.
 step(9, 'Take the payload out of the original Counter (a move, like ' +
@@ -215,14 +219,14 @@ const taken = counter.take(original);
 check(taken === 42, `the taken struct holds 42 (got ${taken})`);
 check(stats().takes === 1, 'the library counts 1 take');
 answer(`the C struct (holding ${taken}) is the caller's now; the library ` +
-  'will never drop it.');
+  'will never', 'drop it.');
 more('Read the external again:');
 expectRefusal(() => counter.get(original), 'EXTREF_TAKEN',
   'reading a taken Counter');
 
 // 10. Everything returns to zero.
-step(10, 'Drop every JS reference, collect garbage, and ask the library ' +
-  'for its stats.');
+step(10, 'Drop every JS reference, collect garbage, and read the ' +
+  'library\'s stats.');
 original = null;
 copy = null;
 for (let i = 0; i < 20 && stats().livePayloads !== 0; i++) await collect(1);
@@ -247,9 +251,9 @@ for (let id = 1; id <= ids; id++) {
     `payload #${id} dropped ${want} time(s) (got ${got})`) && exact;
 }
 check(ids === 3, `three payloads were made (got ${ids})`);
-answer(`${end.drops} dropped (${end.deferredDrops} of them after a hold ` +
-  `ended), ${end.takes} taken: each Counter`);
-more('   was dropped exactly once or taken, never both.');
+answer(`${end.drops} dropped (${end.deferredDrops} after a hold ended), ` +
+  `${end.takes} taken: each Counter was dropped`,
+'exactly once or taken, never both.');
 
 // ---- The verdict ------------------------------------------------------------
 
