@@ -1,0 +1,342 @@
+//! Raw FFI declarations of libextref ABI v1, exactly as `include/extref.h`.
+//!
+//! libextref owns Node-API externals and enforces Rust's borrow rules on them
+//! at run time, across addons, languages and threads. This crate only
+//! declares the C ABI; the safe layer is the `extref` crate.
+//!
+//! The status is a transparent `i32` newtype, [`extref_status_t`], never a
+//! Rust enum: the library may return a value this crate does not know, and
+//! that must be an ordinary failure, not undefined behaviour.
+//!
+//! The library is found with `pkg-config` (`extref.pc`); set
+//! `PKG_CONFIG_PATH` to its directory when it is not installed system-wide.
+//!
+//! ```
+//! use extref_sys::*;
+//! let name = unsafe { std::ffi::CStr::from_ptr(extref_status_name(EXTREF_TAKEN)) };
+//! assert_eq!(name.to_str().unwrap(), "EXTREF_TAKEN");
+//! assert_eq!(unsafe { extref_version() } >> 16, EXTREF_VERSION_MAJOR);
+//! ```
+#![no_std]
+#![deny(missing_docs)]
+#![allow(non_camel_case_types)]
+
+use core::ffi::{c_char, c_int, c_void};
+
+/// `EXTREF_VERSION_MAJOR`: the ABI major version these declarations match.
+pub const EXTREF_VERSION_MAJOR: u32 = 1;
+/// `EXTREF_VERSION_MINOR` of the header these declarations were written from.
+pub const EXTREF_VERSION_MINOR: u32 = 0;
+/// `EXTREF_VERSION_PATCH` of the header these declarations were written from.
+pub const EXTREF_VERSION_PATCH: u32 = 0;
+/// `EXTREF_VERSION_HEX`: `(major << 16) | (minor << 8) | patch`.
+pub const EXTREF_VERSION_HEX: u32 = (EXTREF_VERSION_MAJOR << 16)
+  | (EXTREF_VERSION_MINOR << 8)
+  | EXTREF_VERSION_PATCH;
+/// `EXTREF_VERSION_STRING`, NUL-terminated.
+pub const EXTREF_VERSION_STRING: &core::ffi::CStr = c"1.0.0";
+
+/// Opaque Node-API environment (`struct napi_env__`).
+#[repr(C)]
+pub struct napi_env__ {
+  _private: [u8; 0],
+  _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque Node-API value (`struct napi_value__`).
+#[repr(C)]
+pub struct napi_value__ {
+  _private: [u8; 0],
+  _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// `napi_env`, the same pointer type as in `<node_api.h>` and `napi-sys`
+/// (cast between them freely).
+pub type napi_env = *mut napi_env__;
+/// `napi_value`, the same pointer type as in `<node_api.h>` and `napi-sys`.
+pub type napi_value = *mut napi_value__;
+
+/// A libextref status (`extref_status_t`, an `int`-sized C enum).
+///
+/// A transparent newtype rather than a Rust enum, so that a value this crate
+/// does not know (one appended in a later minor version) is representable:
+/// treat every value other than [`EXTREF_OK`] as failure.
+///
+/// ```
+/// use extref_sys::*;
+/// assert!(EXTREF_OK.is_ok());
+/// assert!(!extref_status_t(99).is_ok());
+/// ```
+#[repr(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct extref_status_t(pub c_int);
+
+impl extref_status_t {
+  /// True for [`EXTREF_OK`] only.
+  ///
+  /// ```
+  /// assert!(extref_sys::EXTREF_OK.is_ok());
+  /// ```
+  #[inline]
+  pub const fn is_ok(self) -> bool {
+    self.0 == 0
+  }
+}
+
+macro_rules! statuses {
+  ($($(#[$m:meta])* $name:ident = $v:expr;)*) => {
+    $($(#[$m])* pub const $name: extref_status_t = extref_status_t($v);)*
+    /// Every status of ABI 1.0 with its C name, in value order.
+    ///
+    /// ```
+    /// assert_eq!(extref_sys::ALL_STATUSES[9].1, "EXTREF_MUT_BORROWED");
+    /// ```
+    pub const ALL_STATUSES: &[(extref_status_t, &str)] =
+      &[$(($name, stringify!($name)),)*];
+  };
+}
+
+statuses! {
+  /// 0: success.
+  EXTREF_OK = 0;
+  /// 1: a NULL or malformed argument, a `struct_size` too small, a borrow
+  /// that is not live.
+  EXTREF_INVALID_ARG = 1;
+  /// 2: an allocation failed; nothing changed.
+  EXTREF_NO_MEMORY = 2;
+  /// 3: a Node-API call failed; `extref_last_error()` has its `napi_status`.
+  EXTREF_NAPI_FAILED = 3;
+  /// 4: no Node-API host was found in this process.
+  EXTREF_NO_RUNTIME = 4;
+  /// 5: the value is not a JS external.
+  EXTREF_NOT_EXTERNAL = 5;
+  /// 6: an external that this library did not create.
+  EXTREF_FOREIGN = 6;
+  /// 7: created with another tag, or another `payload_size`.
+  EXTREF_TYPE_MISMATCH = 7;
+  /// 8: exclusive access refused: shared borrows are live.
+  EXTREF_BORROWED = 8;
+  /// 9: access refused: an exclusive borrow is live.
+  EXTREF_MUT_BORROWED = 9;
+  /// 10: the payload was moved out.
+  EXTREF_TAKEN = 10;
+  /// 11: the type has no `clone` callback.
+  EXTREF_NOT_CLONEABLE = 11;
+  /// 12: the `clone` callback reported failure.
+  EXTREF_CLONE_FAILED = 12;
+  /// 13: a thread-bound payload was touched from another thread.
+  EXTREF_WRONG_THREAD = 13;
+  /// 14: `dst_size` differs from the type's `payload_size`.
+  EXTREF_BAD_SIZE = 14;
+  /// 15: a borrow or hold count would overflow.
+  EXTREF_OVERFLOW = 15;
+  /// 16: take refused: holds still share the payload.
+  EXTREF_HELD = 16;
+}
+
+/// Type flag: payloads may be borrowed, released, held and dropped on any
+/// thread (like `Send + Sync`).
+pub const EXTREF_TYPE_SEND: u32 = 1 << 0;
+/// Type flag: the drop needs the JS thread; an off-thread last release
+/// queues it there while the env lives.
+pub const EXTREF_TYPE_JS_DROP: u32 = 1 << 1;
+
+/// Identity of a payload type: 128 bits, the layout of `napi_type_tag`.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct extref_tag_t {
+  /// Low 64 bits.
+  pub lower: u64,
+  /// High 64 bits.
+  pub upper: u64,
+}
+
+/// Drops a payload: `(payload, type_data, env or NULL)`. Must not unwind.
+pub type extref_drop_cb =
+  Option<unsafe extern "C" fn(*mut c_void, *mut c_void, napi_env)>;
+
+/// Clones `*payload` into `dst`: `(payload, dst, type_data)`, 0 = ok. Must
+/// not unwind.
+pub type extref_clone_cb =
+  Option<unsafe extern "C" fn(*const c_void, *mut c_void, *mut c_void) -> c_int>;
+
+/// A type descriptor (`extref_type_t`). Give it static storage: it must
+/// outlive every payload created with it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct extref_type_t {
+  /// `size_of::<extref_type_t>()`.
+  pub struct_size: u32,
+  /// [`EXTREF_TYPE_SEND`], [`EXTREF_TYPE_JS_DROP`].
+  pub flags: u32,
+  /// Identity of the type, shared by every addon that uses it.
+  pub tag: extref_tag_t,
+  /// Shown in error messages; may be NULL.
+  pub name: *const c_char,
+  /// Bytes that clone-out writes.
+  pub payload_size: usize,
+  /// May be NULL: nothing to do on drop.
+  pub drop: extref_drop_cb,
+  /// NULL: not cloneable.
+  pub clone: extref_clone_cb,
+  /// Passed to `drop` and `clone`.
+  pub type_data: *mut c_void,
+}
+
+// SAFETY: a descriptor is immutable static data that the library only reads;
+// `name` and `type_data` are read-only from every thread.
+unsafe impl Sync for extref_type_t {}
+unsafe impl Send for extref_type_t {}
+
+/// A borrow (`extref_borrow_t`); zeroed is "empty". Layout frozen for ABI 1.
+#[repr(C)]
+#[derive(Debug)]
+pub struct extref_borrow_t {
+  /// Valid until `extref_borrow_release`.
+  pub payload: *mut c_void,
+  /// Private to the library.
+  pub token: usize,
+}
+
+impl extref_borrow_t {
+  /// An empty (zeroed) borrow, ready to be filled by a borrow function.
+  ///
+  /// ```
+  /// assert!(extref_sys::extref_borrow_t::EMPTY.payload.is_null());
+  /// ```
+  pub const EMPTY: extref_borrow_t = extref_borrow_t {
+    payload: core::ptr::null_mut(),
+    token: 0,
+  };
+}
+
+/// A hold (`extref_hold_t`), opaque: a counted owner of a payload.
+#[repr(C)]
+pub struct extref_hold_t {
+  _private: [u8; 0],
+  _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// The last failure on the calling thread (`extref_error_t`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct extref_error_t {
+  /// The failing status.
+  pub status: extref_status_t,
+  /// The failing `napi_status` for [`EXTREF_NAPI_FAILED`], else 0.
+  pub napi_status: c_int,
+  /// Valid until this thread's next `extref_` call.
+  pub message: *const c_char,
+}
+
+/// Process-wide counters (`extref_stats_t`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct extref_stats_t {
+  /// Caller sets `size_of::<extref_stats_t>()`.
+  pub struct_size: u32,
+  /// Created, not yet dropped or taken.
+  pub live_payloads: u64,
+  /// Shared and exclusive borrows not yet released.
+  pub live_borrows: u64,
+  /// Holds not yet released.
+  pub live_holds: u64,
+  /// Drop callbacks run (or due, for NULL drop).
+  pub drops: u64,
+  /// Drops that waited for a borrow or hold to end after the external was
+  /// gone.
+  pub deferred_drops: u64,
+  /// Payloads moved out by take.
+  pub takes: u64,
+  /// Announced with `external_bytes`, not given back.
+  pub external_bytes: i64,
+}
+
+#[link(name = "extref")]
+extern "C" {
+  /// Wraps `payload` in a new external; consumes it on `EXTREF_OK` only.
+  pub fn extref_external_create(
+    env: napi_env,
+    type_: *const extref_type_t,
+    payload: *mut c_void,
+    external_bytes: i64,
+    result: *mut napi_value,
+  ) -> extref_status_t;
+  /// Shared borrow of an external's payload.
+  pub fn extref_external_ref(
+    env: napi_env,
+    value: napi_value,
+    type_: *const extref_type_t,
+    result: *mut extref_borrow_t,
+  ) -> extref_status_t;
+  /// Exclusive borrow of an external's payload.
+  pub fn extref_external_mut_ref(
+    env: napi_env,
+    value: napi_value,
+    type_: *const extref_type_t,
+    result: *mut extref_borrow_t,
+  ) -> extref_status_t;
+  /// Clones the payload into `dst` (`dst_size` = `payload_size`).
+  pub fn extref_external_clone_out(
+    env: napi_env,
+    value: napi_value,
+    type_: *const extref_type_t,
+    dst: *mut c_void,
+    dst_size: usize,
+  ) -> extref_status_t;
+  /// Moves the payload out of its external.
+  pub fn extref_external_take(
+    env: napi_env,
+    value: napi_value,
+    type_: *const extref_type_t,
+    result: *mut *mut c_void,
+  ) -> extref_status_t;
+  /// Creates a hold on an external's payload.
+  pub fn extref_external_hold(
+    env: napi_env,
+    value: napi_value,
+    type_: *const extref_type_t,
+    result: *mut *mut extref_hold_t,
+  ) -> extref_status_t;
+  /// Ends a borrow and empties `*borrow`.
+  pub fn extref_borrow_release(borrow: *mut extref_borrow_t)
+    -> extref_status_t;
+  /// Shared borrow through a hold.
+  pub fn extref_hold_ref(
+    hold: *mut extref_hold_t,
+    result: *mut extref_borrow_t,
+  ) -> extref_status_t;
+  /// Exclusive borrow through a hold.
+  pub fn extref_hold_mut_ref(
+    hold: *mut extref_hold_t,
+    result: *mut extref_borrow_t,
+  ) -> extref_status_t;
+  /// Clone-out through a hold.
+  pub fn extref_hold_clone_out(
+    hold: *mut extref_hold_t,
+    dst: *mut c_void,
+    dst_size: usize,
+  ) -> extref_status_t;
+  /// Another hold on the same payload.
+  pub fn extref_hold_dup(
+    hold: *mut extref_hold_t,
+    result: *mut *mut extref_hold_t,
+  ) -> extref_status_t;
+  /// Ends a hold; NULL is a no-op.
+  pub fn extref_hold_release(hold: *mut extref_hold_t) -> extref_status_t;
+  /// This thread's last failure; never NULL.
+  pub fn extref_last_error() -> *const extref_error_t;
+  /// Throws a failure into JS with `code` set to the status name.
+  pub fn extref_throw(env: napi_env, status: extref_status_t)
+    -> extref_status_t;
+  /// The status name, e.g. `"EXTREF_MUT_BORROWED"`; static, never NULL.
+  pub fn extref_status_name(status: extref_status_t) -> *const c_char;
+  /// An English sentence for the status; static, never NULL.
+  pub fn extref_status_text(status: extref_status_t) -> *const c_char;
+  /// Reads the process-wide counters (set `struct_size` first).
+  pub fn extref_stats_get(result: *mut extref_stats_t) -> extref_status_t;
+  /// The run-time version as `EXTREF_VERSION_HEX`.
+  pub fn extref_version() -> u32;
+  /// The run-time version as `"MAJOR.MINOR.PATCH"`; static.
+  pub fn extref_version_string() -> *const c_char;
+}
