@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
+// run-demo.sh says where it built the addon; the default is its usual place.
 const addonPath = process.env.EXTREF_DEMO_ADDON ??
-  new URL('./build/counter.node', import.meta.url).pathname;
+  new URL('../_build/examples/counter.node', import.meta.url).pathname;
 const counter = require(addonPath);
 
 if (typeof globalThis.gc !== 'function') {

@@ -8,5 +8,5 @@ root="${EXTREF_ROOT:-$(cd "$here/.." && pwd)}"
 stage="${EXTREF_STAGE:-$root/_stage}"
 export PKG_CONFIG_PATH="$stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 
-"$here/addon/build.sh"
-exec node --expose-gc "$here/demo.mjs"
+addon="$("$here/addon/build.sh")"
+EXTREF_DEMO_ADDON="$addon" exec node --expose-gc "$here/demo.mjs"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds the demo addon, examples/build/counter.node, against the installed
-# libextref found by pkg-config (after `./dev build`, the stage in _stage/).
-# The rpath points at the library's directory, so node finds libextref.so.1
-# without LD_LIBRARY_PATH.
+# Builds the demo addon, counter.node, against the installed libextref that
+# pkg-config finds (after `./dev build`: the stage in _stage/), into
+# $EXTREF_BUILD/examples (default _build/examples, outside the source tree)
+# and prints its path. The rpath points at the library's directory, so node
+# finds libextref.so.1 without LD_LIBRARY_PATH.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 export PKG_CONFIG_PATH="$root/_stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-out="$here/../build"
+out="${EXTREF_BUILD:-$root/_build}/examples"
 node_include="${NODE_INCLUDE:-/usr/include/node}"
 
 if ! pkg-config --exists extref; then
@@ -20,3 +21,4 @@ ${CC:-cc} -std=c11 -Wall -Wextra -O2 -g -shared -fPIC -pthread \
   -I"$node_include" "$here/counter.c" \
   $(pkg-config --cflags --libs extref) -Wl,-rpath,"$libdir" \
   -o "$out/counter.node"
+echo "$out/counter.node"
