@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 struct counter {
@@ -369,7 +368,7 @@ struct job {
   napi_threadsafe_function tsfn;
   napi_deferred deferred;
   int64_t increments;
-  extref_status_t borrow_status;  /* first failed borrow, or EXTREF_OK */
+  extref_status_t borrow_status;  /* first failed borrow or release */
   extref_status_t release_status; /* what extref_hold_release answered */
   uint64_t released_seq;          /* when the worker let go */
 };
@@ -394,8 +393,12 @@ static void *worker_main(void *arg) {
       break;
     }
     ((struct counter *)b.payload)->value++;
-    extref_borrow_release(&b);
     job->increments++;
+    st = extref_borrow_release(&b);
+    if (st != EXTREF_OK) {
+      job->borrow_status = st;
+      break;
+    }
     sleep_ms(10);
   }
   /* If JS no longer has the external, this is the last owner: the library
@@ -480,7 +483,7 @@ static napi_value start_worker(napi_env env, napi_callback_info info) {
 /* cloneOut(counter): copies the payload with the type's clone callback into
  * memory we own, then wraps the copy in a fresh Counter. */
 static napi_value clone_out(napi_env env, napi_callback_info info) {
-  napi_value argv[1], result;
+  napi_value argv[1], result = NULL;
   if (!get_args(env, info, 1, argv))
     return NULL;
   struct counter *copy = malloc(sizeof *copy);
