@@ -13,9 +13,14 @@ const addonPath = process.env.EXTREF_DEMO_ADDON ??
   new URL('../_build/examples/counter.node', import.meta.url).pathname;
 const counter = require(addonPath);
 
+// Garbage collection on demand: node --expose-gc and deno
+// --v8-flags=--expose-gc give gc(); Bun has Bun.gc.
+if (typeof globalThis.gc !== 'function' && globalThis.Bun) {
+  globalThis.gc = () => globalThis.Bun.gc(true);
+}
 if (typeof globalThis.gc !== 'function') {
   console.error('demo.mjs needs garbage collection on demand: ' +
-    'run it as node --expose-gc examples/demo.mjs');
+    'run it with examples/run-demo.sh, or as node --expose-gc demo.mjs');
   process.exit(2);
 }
 
