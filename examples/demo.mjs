@@ -151,8 +151,8 @@ answer(`refused on that thread, code ${probe.code}:`, `"${probe.message}"`);
 step(7, 'A native worker thread takes a hold (a counted owner, like Arc) ' +
   'on a',
 'SendCounter (a type marked EXTREF_TYPE_SEND) holding 0, and adds 1 every',
-'10 ms for ~300 ms. Meanwhile JS drops its only reference and forces gc()',
-'5 times.');
+'10 ms for ~300 ms. Meanwhile JS drops its only reference, forces gc()',
+'5 times, then tells the worker it may finish.');
 
 // The SendCounter lives only inside this function: once it returns, the
 // WeakRef is the only way JS could still reach the external.
@@ -175,15 +175,17 @@ check(mid.liveHolds === 1, 'the worker\'s hold is live');
 answer(`JS ${collected ? 'has collected' : 'did NOT collect'} the ` +
   'external, yet the payload lives on:',
 `dropped ${midLog.count} times, live holds ${mid.liveHolds}.`);
+counter.letWorkerFinish();
 
-const timeout = sleep(10000, null, { ref: false });
+const timeout = sleep(20000, null, { ref: false });
 const report = await Promise.race([job.done, timeout]);
-if (!check(report !== null, 'the worker reports back within 10 s')) {
+if (!check(report !== null, 'the worker reports back within 20 s')) {
   console.log(`\nThe story did NOT check out: ${failed} of ${claims} ` +
     'claims failed.');
   process.exit(1);
 }
 const dropLog = counter.dropLog(job.id);
+check(!report.gateTimedOut, 'the worker heard that it may finish');
 check(report.borrowCode === 'EXTREF_OK',
   `every borrow through the hold was granted (got ${report.borrowCode})`);
 check(report.increments === 30,

@@ -370,8 +370,36 @@ struct job {
   int64_t increments;
   extref_status_t borrow_status;  /* first failed borrow or release */
   extref_status_t release_status; /* what extref_hold_release answered */
+  bool gate_timed_out;            /* JS never said "finish" */
   uint64_t released_seq;          /* when the worker let go */
 };
+
+/* The worker does its ~ms of work, then waits here until JS says it may
+ * finish (at most 10 s), so that the demo's gc() calls always happen while
+ * the worker still holds the payload, however busy the machine is. */
+static pthread_mutex_t gate_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+
+static bool wait_for_gate(void) {
+  struct timespec deadline;
+  int rc = 0;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 10;
+  pthread_mutex_lock(&gate_mutex);
+  while (!gate_open && rc == 0)
+    rc = pthread_cond_timedwait(&gate_cond, &gate_mutex, &deadline);
+  bool opened = gate_open;
+  pthread_mutex_unlock(&gate_mutex);
+  return opened;
+}
+
+static void set_gate(bool open) {
+  pthread_mutex_lock(&gate_mutex);
+  gate_open = open;
+  pthread_cond_broadcast(&gate_cond);
+  pthread_mutex_unlock(&gate_mutex);
+}
 
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -401,6 +429,7 @@ static void *worker_main(void *arg) {
     }
     sleep_ms(10);
   }
+  job->gate_timed_out = !wait_for_gate();
   /* If JS no longer has the external, this is the last owner: the library
    * drops the payload right here, on this thread, with env NULL. */
   job->released_seq = tick();
@@ -425,6 +454,7 @@ static void worker_done(napi_env env, napi_value js_cb, void *context,
     set_str(env, report, "releaseCode",
             extref_status_name(job->release_status));
     set_int(env, report, "releasedSeq", (int64_t)job->released_seq);
+    set_bool(env, report, "gateTimedOut", job->gate_timed_out);
     set_int(env, report, "id", job->id);
     set_bool(env, report, "droppedOnWorkerThread",
              atomic_load(&r->count) > 0 &&
@@ -435,8 +465,8 @@ static void worker_done(napi_env env, napi_value js_cb, void *context,
 }
 
 /* startWorker(sendCounter, ms): starts a native thread that holds the
- * payload and works on it for about ms milliseconds. Returns a promise of
- * the worker's report. */
+ * payload, works on it for about ms milliseconds, and releases it once
+ * letWorkerFinish() was called. Returns a promise of the worker's report. */
 static napi_value start_worker(napi_env env, napi_callback_info info) {
   napi_value argv[2], promise, name;
   int64_t ms;
@@ -446,6 +476,7 @@ static napi_value start_worker(napi_env env, napi_callback_info info) {
   if (job == NULL)
     return throw_status(env, EXTREF_NO_MEMORY);
   job->ms = ms;
+  set_gate(false);
   extref_status_t st =
       extref_external_hold(env, argv[0], &send_counter_type, &job->hold);
   if (st != EXTREF_OK) {
@@ -476,6 +507,14 @@ static napi_value start_worker(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return promise;
+}
+
+/* letWorkerFinish(): the worker may release its hold once its work is done. */
+static napi_value let_worker_finish(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  set_gate(true);
+  return NULL;
 }
 
 /* ---- Clone-out and take -------------------------------------------------- */
@@ -583,6 +622,7 @@ NAPI_MODULE_INIT() {
       FN("addThrough", add_through), FN("release", release),
       FN("tryFromThread", try_from_thread),
       FN("startWorker", start_worker),
+      FN("letWorkerFinish", let_worker_finish),
       FN("cloneOut", clone_out),  FN("take", take),
       FN("stats", stats),         FN("dropLog", drop_log),
       FN("idsUsed", ids_used),    FN("version", version),
