@@ -6,11 +6,12 @@
 // with status 1.
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 // run-demo.sh says where it built the addon; the default is its usual place.
 const addonPath = process.env.EXTREF_DEMO_ADDON ??
-  new URL('../_build/examples/counter.node', import.meta.url).pathname;
+  fileURLToPath(new URL('../_build/examples/counter.node', import.meta.url));
 const counter = require(addonPath);
 
 // Garbage collection on demand: node --expose-gc and deno
