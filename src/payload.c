@@ -81,13 +81,13 @@ extref_status_t extref__payload_take(extref__slot_t *s,
     if (w & EXTREF__EX_MASK)
       return extref__fail(EXTREF_MUT_BORROWED,
                           "cannot take %s: it is mutably borrowed", name);
-    if (w & EXTREF__SH_MASK)
+    if (w & EXTREF__SH_MASK) {
+      unsigned long long n = (w & EXTREF__SH_HOME_MASK) +
+                             ((w & EXTREF__SH_AWAY_MASK) >> 20);
       return extref__fail(EXTREF_BORROWED,
-                          "cannot take %s: %llu shared borrows are live",
-                          name,
-                          (unsigned long long)((w & EXTREF__SH_HOME_MASK) +
-                                               ((w & EXTREF__SH_AWAY_MASK) >>
-                                                20)));
+                          "cannot take %s: %llu shared borrow%s live", name,
+                          n, n == 1 ? " is" : "s are");
+    }
     if (w & EXTREF__HOLD_MASK)
       return extref__fail(EXTREF_HELD,
                           "cannot take %s: %llu hold%s still share%s it", name,

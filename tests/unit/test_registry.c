@@ -1,0 +1,85 @@
+/* The registry proves ownership without reading foreign memory.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "helpers.h"
+
+START_TEST(foreign_pointers_are_rejected_without_a_read) {
+  extref__slot_t *s = make_payload(&counter_type, 1);
+  char *one = malloc(1);
+  char *block = malloc(64);
+  volatile uintptr_t freed = (uintptr_t)block; /* just an address */
+  char on_stack[8];
+  ck_assert_ptr_nonnull(one);
+  free(block);
+  ck_assert_ptr_null(extref__slot_from_ptr(NULL));
+  ck_assert_ptr_null(extref__slot_from_ptr((void *)1));
+  ck_assert_ptr_null(extref__slot_from_ptr(one));
+  ck_assert_ptr_null(extref__slot_from_ptr((void *)freed));
+  ck_assert_ptr_null(extref__slot_from_ptr(on_stack));
+  ck_assert_ptr_null(extref__slot_from_ptr((char *)s + 1));
+  ck_assert_ptr_null(extref__slot_from_ptr((char *)s + 32));
+  ck_assert_ptr_null(extref__slot_from_ptr((void *)(extref__region.base +
+                                                     (1u << 30))));
+  ck_assert_ptr_eq(extref__slot_from_ptr(s), s);
+  free(one);
+  extref__payload_js_end(s);
+}
+END_TEST
+
+START_TEST(freed_slot_is_foreign_and_reused_with_a_new_generation) {
+  extref__slot_t *s = make_payload(&counter_type, 1);
+  uint32_t head = atomic_load(&s->head);
+  extref_borrow_t a;
+  extref__slot_t *t;
+  extref__payload_js_end(s);
+  /* An external left pointing at a freed slot reads as not ours. */
+  ASSERT_STATUS(extref__borrow(s, &counter_type, false, &a), EXTREF_FOREIGN);
+  ASSERT_STATUS(extref__payload_check(s, &counter_type), EXTREF_FOREIGN);
+  t = make_payload(&counter_type, 2);
+  ck_assert_ptr_eq(t, s); /* LIFO reuse */
+  ck_assert_uint_ne(atomic_load(&t->head) >> EXTREF__GEN_SHIFT,
+                    head >> EXTREF__GEN_SHIFT);
+  extref__payload_js_end(t);
+}
+END_TEST
+
+START_TEST(many_slots_grow_the_region) {
+  enum { N = 20000 }; /* more than one commit chunk */
+  extref__slot_t **s = malloc(sizeof *s * N);
+  int i;
+  for (i = 0; i < N; i++) s[i] = make_payload(&counter_type, i);
+  ASSERT_LIVE(N, 0, 0);
+  for (i = 0; i < N; i++) {
+    ck_assert_ptr_eq(extref__slot_from_ptr(s[i]), s[i]);
+    ck_assert_int_eq(((counter_t *)s[i]->payload)->value, i);
+  }
+  for (i = 0; i < N; i++) extref__payload_js_end(s[i]);
+  ck_assert_int_eq(atomic_load(&drops_seen), N);
+  ASSERT_LIVE(0, 0, 0);
+  free(s);
+}
+END_TEST
+
+START_TEST(slot_free_is_exactly_once) {
+  extref__slot_t *s;
+  ASSERT_STATUS(extref__slot_alloc(EXTREF__KIND_HOLD, &s), EXTREF_OK);
+  ck_assert(extref__slot_free(s));
+  ck_assert(!extref__slot_free(s));
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("registry");
+  TCase *tc = tcase_create("registry");
+  tcase_add_checked_fixture(tc, quiet_setup, NULL);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, foreign_pointers_are_rejected_without_a_read);
+  tcase_add_test(tc, freed_slot_is_foreign_and_reused_with_a_new_generation);
+  tcase_add_test(tc, many_slots_grow_the_region);
+  tcase_add_test(tc, slot_free_is_exactly_once);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return run_suite(suite()); }
