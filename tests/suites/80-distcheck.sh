@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The packager's path: make distcheck builds the tarball, then configures,
+# builds, checks, installs and uninstalls it out of tree.
+set -uo pipefail
+: "${EXTREF_BUILD:?run through ./dev check}"
+passed=0; failed=0
+if make -C "$EXTREF_BUILD" distcheck >"$EXTREF_BUILD/distcheck.out" 2>&1; then
+  echo "ok - make distcheck"; passed=$((passed + 1))
+else
+  echo "FAIL - make distcheck"; tail -40 "$EXTREF_BUILD/distcheck.out"; failed=$((failed + 1))
+fi
+if [ -f "$EXTREF_BUILD/libextref-1.0.0.tar.gz" ] &&
+   tar -tzf "$EXTREF_BUILD/libextref-1.0.0.tar.gz" | grep -qx 'libextref-1.0.0/configure'; then
+  echo "ok - make dist produced libextref-1.0.0.tar.gz with a configure script"; passed=$((passed + 1))
+else
+  echo "FAIL - libextref-1.0.0.tar.gz missing or without configure"; failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
