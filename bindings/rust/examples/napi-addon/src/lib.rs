@@ -1,1 +1,326 @@
+//! A napi-rs addon over the `extref` crate. It serves two purposes:
+//! the Node tests of the Rust bindings (test/*.test.js) and the
+//! cross-language tests, which need a Rust-created `Counter` and an
+//! exclusive borrow held in Rust. Exports are listed in bindings/rust/README.md.
+#![deny(clippy::all)]
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use extref::napi::{Extref, NewExtref, ResultExt};
+use extref::{HeldMut, Hold};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+static DROPS: AtomicU64 = AtomicU64::new(0);
+
+/// The shared cross-language test type: one int64, tag "librextr"/"fCounter".
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct Counter {
+  pub value: i64,
+}
+
+impl Drop for Counter {
+  fn drop(&mut self) {
+    DROPS.fetch_add(1, Ordering::SeqCst);
+  }
+}
+
+extref::extref_type!(unsafe impl Counter {
+  tag: (0x6c69626578747265, 0x66436f756e746572),
+  name: c"Counter",
+  send: true,
+  clone: true,
+});
+
+/// Same tag, 16 bytes: must be refused with EXTREF_TYPE_MISMATCH.
+#[repr(C)]
+#[derive(Clone, Debug)]
+pub struct WideCounter {
+  pub value: i64,
+  pub extra: i64,
+}
+
+extref::extref_type!(unsafe impl WideCounter {
+  tag: (0x6c69626578747265, 0x66436f756e746572),
+  name: c"WideCounter",
+  send: true,
+  clone: true,
+});
+
+/// A thread-bound, non-cloneable type.
+#[repr(C)]
+pub struct Local {
+  pub value: i64,
+}
+
+extref::extref_type!(unsafe impl Local {
+  tag: (0x6c69626578747265, 0x4c6f63616c547970),
+  name: c"Local",
+});
+
+thread_local! {
+  static HELD_MUT: RefCell<Option<HeldMut<Counter>>> = const { RefCell::new(None) };
+  static HOLDS: RefCell<Vec<Hold<Counter>>> = const { RefCell::new(Vec::new()) };
+}
+
+#[napi]
+pub fn create_counter(value: i64) -> NewExtref<Counter> {
+  NewExtref::new(Counter { value })
+}
+
+#[napi]
+pub fn create_counter_with_bytes(value: i64, bytes: i64) -> NewExtref<Counter> {
+  NewExtref::new(Counter { value }).with_external_bytes(bytes)
+}
+
+#[napi]
+pub fn create_wide_counter(value: i64, extra: i64) -> NewExtref<WideCounter> {
+  NewExtref::new(WideCounter { value, extra })
+}
+
+#[napi]
+pub fn create_local(value: i64) -> NewExtref<Local> {
+  NewExtref::new(Local { value })
+}
+
+/// A plain napi-rs external (napi_create_external): not libextref's.
+#[napi]
+pub fn create_foreign(value: i64) -> External<i64> {
+  External::new(value)
+}
+
+#[napi]
+pub fn get_value(c: Extref<Counter>) -> Result<i64> {
+  Ok(c.borrow().or_throw(&c)?.value)
+}
+
+#[napi]
+pub fn get_wide(c: Extref<WideCounter>) -> Result<i64> {
+  let w = c.borrow().or_throw(&c)?;
+  Ok(w.value + w.extra)
+}
+
+#[napi]
+pub fn get_local(c: Extref<Local>) -> Result<i64> {
+  Ok(c.borrow().or_throw(&c)?.value)
+}
+
+#[napi]
+pub fn set_value(c: Extref<Counter>, value: i64) -> Result<()> {
+  c.borrow_mut().or_throw(&c)?.value = value;
+  Ok(())
+}
+
+#[napi]
+pub fn increment(c: Extref<Counter>) -> Result<i64> {
+  let mut m = c.borrow_mut().or_throw(&c)?;
+  m.value += 1;
+  Ok(m.value)
+}
+
+/// Two exclusive borrows at once: swap(x, x) must fail.
+#[napi]
+pub fn swap(a: Extref<Counter>, b: Extref<Counter>) -> Result<()> {
+  let mut x = a.borrow_mut().or_throw(&a)?;
+  let mut y = b.borrow_mut().or_throw(&b)?;
+  std::mem::swap(&mut x.value, &mut y.value);
+  Ok(())
+}
+
+/// A shared borrow of a, then an exclusive borrow of b: fails when they
+/// alias.
+#[napi]
+pub fn add_into(src: Extref<Counter>, dst: Extref<Counter>) -> Result<i64> {
+  let s = src.borrow().or_throw(&src)?;
+  let mut d = dst.borrow_mut().or_throw(&dst)?;
+  d.value += s.value;
+  Ok(d.value)
+}
+
+/// Holds an exclusive borrow while it calls back into JS.
+#[napi]
+pub fn with_mut(c: Extref<Counter>, cb: Function<(), Unknown>) -> Result<i64> {
+  let mut m = c.borrow_mut().or_throw(&c)?;
+  m.value += 100;
+  cb.call(())?;
+  Ok(m.value)
+}
+
+#[napi]
+pub fn clone_value(c: Extref<Counter>) -> Result<i64> {
+  let copy: Counter = c.clone_out().or_throw(&c)?;
+  // Forgotten, not dropped: rustDropCount counts payload drops only.
+  Ok(std::mem::ManuallyDrop::new(copy).value)
+}
+
+/// Clone-out of a non-cloneable type goes through the raw API (the safe
+/// layer does not offer it for a type that is not Clone).
+#[napi]
+pub fn clone_local(env: Env, c: Extref<Local>) -> Result<()> {
+  let mut dst = std::mem::MaybeUninit::<Local>::uninit();
+  let st = unsafe {
+    extref::sys::extref_external_clone_out(
+      env.raw().cast(),
+      c.value().raw(),
+      <Local as extref::ExtrefType>::DESCRIPTOR,
+      dst.as_mut_ptr().cast(),
+      std::mem::size_of::<Local>(),
+    )
+  };
+  if st.is_ok() {
+    return Ok(());
+  }
+  Err::<(), _>(extref::Error::from_status(st)).or_throw(&env)
+}
+
+#[napi]
+pub fn take_value(c: Extref<Counter>) -> Result<i64> {
+  let b = c.take().or_throw(&c)?;
+  // The taken Box is freed without running Counter's Drop, so that
+  // rustDropCount counts only the library's drops of payloads.
+  // SAFETY: ManuallyDrop<Counter> is repr(transparent) over Counter.
+  let b: Box<std::mem::ManuallyDrop<Counter>> =
+    unsafe { Box::from_raw(Box::into_raw(b).cast()) };
+  let value = b.value;
+  drop(b);
+  Ok(value)
+}
+
+/// Keeps an exclusive borrow (through a hold) until mutBorrowEnd().
+#[napi]
+pub fn mut_borrow_begin(c: Extref<Counter>) -> Result<()> {
+  let held = c.hold().or_throw(&c)?.into_mut().or_throw(&c)?;
+  HELD_MUT.with(|h| h.borrow_mut().replace(held));
+  Ok(())
+}
+
+#[napi]
+pub fn mut_borrow_end() -> bool {
+  HELD_MUT.with(|h| h.borrow_mut().take()).is_some()
+}
+
+/// Holds until holdEnd().
+#[napi]
+pub fn hold_begin(h: Hold<Counter>) {
+  HOLDS.with(|v| v.borrow_mut().push(h));
+}
+
+#[napi]
+pub fn hold_end() -> u32 {
+  HOLDS.with(|v| {
+    let n = v.borrow().len() as u32;
+    v.borrow_mut().clear();
+    n
+  })
+}
+
+/// Takes an exclusive borrow on a new native thread and keeps it for `ms`
+/// milliseconds; returns once the borrow is live. The promise resolves to
+/// the counter's value after the thread released it (off the JS thread,
+/// without an env).
+#[napi]
+pub fn mut_borrow_for(
+  env: &Env,
+  h: Hold<Counter>,
+  ms: u32,
+) -> Result<PromiseRaw<'_, i64>> {
+  let (tx, rx) = mpsc::channel::<extref::Result<()>>();
+  let worker = std::thread::spawn(move || -> extref::Result<i64> {
+    let value = match h.borrow_mut() {
+      Ok(mut m) => {
+        tx.send(Ok(())).ok();
+        m.value += 1;
+        std::thread::sleep(Duration::from_millis(ms as u64));
+        m.value
+      }
+      Err(e) => {
+        tx.send(Err(e.clone())).ok();
+        return Err(e);
+      }
+    };
+    Ok(value)
+  });
+  match rx.recv() {
+    Ok(Ok(())) => {}
+    Ok(Err(e)) => return Err::<PromiseRaw<'_, i64>, _>(e).or_throw(env),
+    Err(_) => return Err(Error::from_reason("borrow thread died")),
+  }
+  env.spawn_future(async move {
+    let r = tokio::task::spawn_blocking(move || worker.join())
+      .await
+      .map_err(|e| Error::from_reason(e.to_string()))?;
+    match r {
+      Ok(v) => Ok(v?),
+      Err(_) => Err(Error::from_reason("borrow thread panicked")),
+    }
+  })
+}
+
+/// An async fn that takes a hold (converted on the JS thread), then waits
+/// and borrows on a worker thread: the payload must survive GC meanwhile.
+#[napi]
+pub async fn read_after(h: Hold<Counter>, ms: u32) -> Result<i64> {
+  tokio::task::spawn_blocking(move || {
+    std::thread::sleep(Duration::from_millis(ms as u64));
+    let v = h.borrow()?.value;
+    Ok::<i64, extref::Error>(v)
+  })
+  .await
+  .map_err(|e| Error::from_reason(e.to_string()))?
+  .map_err(Error::from)
+}
+
+/// As readAfter, with an exclusive borrow that increments on the worker.
+#[napi]
+pub async fn increment_after(h: Hold<Counter>, ms: u32) -> Result<i64> {
+  tokio::task::spawn_blocking(move || {
+    std::thread::sleep(Duration::from_millis(ms as u64));
+    let mut m = h.borrow_mut()?;
+    m.value += 1;
+    Ok::<i64, extref::Error>(m.value)
+  })
+  .await
+  .map_err(|e| Error::from_reason(e.to_string()))?
+  .map_err(Error::from)
+}
+
+/// Count of Counter payloads dropped by this addon's Rust Drop (including
+/// those taken out and dropped in Rust).
+#[napi]
+pub fn rust_drop_count() -> f64 {
+  DROPS.load(Ordering::SeqCst) as f64
+}
+
+#[napi(object)]
+pub struct Stats {
+  pub live_payloads: f64,
+  pub live_borrows: f64,
+  pub live_holds: f64,
+  pub drops: f64,
+  pub deferred_drops: f64,
+  pub takes: f64,
+  pub external_bytes: f64,
+}
+
+#[napi]
+pub fn stats() -> Result<Stats> {
+  let s = extref::stats()?;
+  Ok(Stats {
+    live_payloads: s.live_payloads as f64,
+    live_borrows: s.live_borrows as f64,
+    live_holds: s.live_holds as f64,
+    drops: s.drops as f64,
+    deferred_drops: s.deferred_drops as f64,
+    takes: s.takes as f64,
+    external_bytes: s.external_bytes as f64,
+  })
+}
+
+#[napi]
+pub fn extref_version() -> String {
+  extref::version_string().to_string()
+}
