@@ -110,7 +110,10 @@ built=0
 if (cd "$SRC" && dpkg-buildpackage -us -uc -b -j"$JOBS") \
      >"$WORK/build.log" 2>&1; then
   built=1
-  ok "dpkg-buildpackage -us -uc -b succeeds (make check included)"
+  case " ${DEB_BUILD_OPTIONS:-} " in
+    *" nocheck "*) ok "dpkg-buildpackage -us -uc -b succeeds (DEB_BUILD_OPTIONS=nocheck: no make check)" ;;
+    *) ok "dpkg-buildpackage -us -uc -b succeeds (its make check included)" ;;
+  esac
 else
   bad "dpkg-buildpackage -us -uc -b succeeds" "$WORK/build.log" 30
 fi
