@@ -38,6 +38,29 @@ extref::extref_type!(unsafe impl Local {
   js_drop: true,
 });
 
+static TRACKED_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+/// Its own drop counter: tests run in parallel.
+#[repr(C)]
+struct Tracked(#[allow(dead_code)] i64);
+impl Drop for Tracked {
+  fn drop(&mut self) {
+    TRACKED_DROPS.fetch_add(1, Ordering::SeqCst);
+  }
+}
+extref::extref_type!(unsafe impl Tracked { tag: (15, 16), name: c"Tracked" });
+
+static DROPPED_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+#[repr(C)]
+struct Dropped(#[allow(dead_code)] i64);
+impl Drop for Dropped {
+  fn drop(&mut self) {
+    DROPPED_DROPS.fetch_add(1, Ordering::SeqCst);
+  }
+}
+extref::extref_type!(unsafe impl Dropped { tag: (17, 18), name: c"Dropped" });
+
 struct Panicky(#[allow(dead_code)] u32);
 impl Clone for Panicky {
   fn clone(&self) -> Self {
@@ -111,11 +134,10 @@ fn clone_callback_writes_into_uninit() {
 
 #[test]
 fn drop_callback_drops_the_box_once() {
-  let before = DROPS.load(Ordering::SeqCst);
-  let p = Box::into_raw(Box::new(Counter { value: 1 }));
-  let cb = Counter::DESCRIPTOR.drop.unwrap();
+  let p = Box::into_raw(Box::new(Dropped(1)));
+  let cb = Dropped::DESCRIPTOR.drop.unwrap();
   unsafe { cb(p.cast::<c_void>(), std::ptr::null_mut(), std::ptr::null_mut()) };
-  assert_eq!(DROPS.load(Ordering::SeqCst), before + 1);
+  assert_eq!(DROPPED_DROPS.load(Ordering::SeqCst), 1);
 }
 
 #[test]
@@ -139,14 +161,13 @@ fn panics_never_cross_the_c_abi() {
 
 #[test]
 fn create_without_a_host_is_no_runtime_and_drops_the_value() {
-  let before = DROPS.load(Ordering::SeqCst);
-  let r = no_env().create(Counter { value: 5 });
+  let r = no_env().create(Tracked(5));
   match r {
     Err(Error::NoRuntime(msg)) => assert!(!msg.is_empty()),
     Err(e) => panic!("expected NoRuntime, got {e}"),
     Ok(_) => panic!("created an external without a host"),
   }
-  assert_eq!(DROPS.load(Ordering::SeqCst), before + 1);
+  assert_eq!(TRACKED_DROPS.load(Ordering::SeqCst), 1);
 }
 
 #[test]

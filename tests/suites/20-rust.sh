@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Suite 20: the Rust bindings (bindings/rust).
+#   - builds the napi-rs test addon (cargo build --release, -j2) and puts it
+#     at bindings/rust/build/extref_rust_addon.node (path also written to
+#     bindings/rust/target/addon-path.txt) for the cross-language tests;
+#   - cargo test of extref-sys (layout vs the C header) and extref (no-host
+#     unit tests and doctests), napi feature on;
+#   - cargo doc --no-deps with warnings denied (every public item documented);
+#   - the addon's node:test files under Node.js with --expose-gc.
+# Counts every test case; last line "N passed, N failed, N skipped".
+set -uo pipefail
+
+ROOT="${EXTREF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+STAGE="${EXTREF_STAGE:-$ROOT/_stage}"
+export PKG_CONFIG_PATH="${PKG_CONFIG_PATH:-$STAGE/lib/pkgconfig}"
+export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-$STAGE/lib}"
+RUST="$ROOT/bindings/rust"
+export CARGO_TARGET_DIR="$RUST/target"
+export CARGO_BUILD_JOBS=2
+export CARGO_TERM_COLOR=never
+LOG="$ROOT/_logs/20-rust"
+mkdir -p "$LOG"
+
+pass=0 fail=0 skip=0
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+sk() { skip=$((skip + 1)); echo "SKIP $*"; }
+finish() {
+  echo "$pass passed, $fail failed, $skip skipped"
+  [ "$fail" -eq 0 ]
+  exit
+}
+
+# Adds cargo's per-test lines and "test result:" totals from a log.
+count_cargo() {
+  local log="$1" what="$2" line p f i
+  while IFS= read -r line; do
+    case "$line" in
+      "test "*" ... ok") echo "PASS $what: ${line#test }" | sed 's/ \.\.\. ok$//' ;;
+      "test "*" ... FAILED") echo "FAIL $what: ${line#test }" | sed 's/ \.\.\. FAILED$//' ;;
+      "test "*" ... ignored"*) echo "SKIP $what: ${line#test } (ignored)" ;;
+    esac
+  done <"$log"
+  while IFS= read -r line; do
+    p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+    i=$(sed -E 's/.* ([0-9]+) ignored.*/\1/' <<<"$line")
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + i))
+  done < <(grep -E '^test result: ' "$log")
+}
+
+for tool in cargo node pkg-config; do
+  if ! command -v "$tool" >/dev/null; then
+    ko "rust: $tool is not installed"
+    finish
+  fi
+done
+if ! pkg-config --exists extref; then
+  ko "rust: libextref not found with pkg-config (run ./dev build first)"
+  finish
+fi
+
+cd "$RUST" || { ko "rust: no bindings/rust"; finish; }
+
+# 1. The addon (release): the node tests and the cross-language tests use it.
+if cargo build --release -p extref-napi-addon >"$LOG/build.log" 2>&1; then
+  mkdir -p "$RUST/build"
+  cp "$CARGO_TARGET_DIR/release/libextref_rust_addon.so" \
+    "$RUST/build/extref_rust_addon.node"
+  echo "$RUST/build/extref_rust_addon.node" >"$CARGO_TARGET_DIR/addon-path.txt"
+  ok "rust: napi-rs addon builds (build/extref_rust_addon.node)"
+  addon=1
+else
+  tail -30 "$LOG/build.log"
+  ko "rust: napi-rs addon builds (see _logs/20-rust/build.log)"
+  addon=0
+fi
+
+# 2. cargo test: layout, no-host unit tests, doctests (napi feature on).
+cargo test --no-fail-fast -p extref-sys -p extref --features extref/napi \
+  >"$LOG/cargo-test.log" 2>&1
+rc=$?
+before=$((pass + fail))
+count_cargo "$LOG/cargo-test.log" "cargo test"
+if [ "$rc" -ne 0 ] && [ $((pass + fail)) -eq "$before" ]; then
+  tail -30 "$LOG/cargo-test.log"
+  ko "cargo test: did not build or run (see _logs/20-rust/cargo-test.log)"
+elif [ "$rc" -ne 0 ] && ! grep -q 'FAILED' "$LOG/cargo-test.log"; then
+  tail -30 "$LOG/cargo-test.log"
+  ko "cargo test: exit $rc (see _logs/20-rust/cargo-test.log)"
+fi
+
+# 3. Documentation: missing docs and broken links are errors.
+if RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p extref-sys -p extref \
+  --features extref/napi >"$LOG/doc.log" 2>&1; then
+  ok "cargo doc: every public item documented, no rustdoc warning"
+else
+  tail -30 "$LOG/doc.log"
+  ko "cargo doc: warnings or errors (see _logs/20-rust/doc.log)"
+fi
+
+# 4. The napi-rs addon in Node.js.
+if [ "$addon" = 1 ]; then
+  tap="$LOG/node.tap"
+  EXTREF_RUST_ADDON="$RUST/build/extref_rust_addon.node" \
+    node --expose-gc --test --test-reporter=tap \
+    "$RUST"/examples/napi-addon/test/*.test.js >"$tap" 2>&1
+  rc=$?
+  # Every test point, at any depth, except the per-file wrappers.
+  while IFS= read -r line; do
+    line="${line#"${line%%[! ]*}"}"
+    case "$line" in
+      *.js) ;;
+      "ok "*"# SKIP"*) sk "node: ${line#ok * - }" ;;
+      "ok "*) ok "node: ${line#ok * - }" ;;
+      "not ok "*) ko "node: ${line#not ok * - }" ;;
+    esac
+  done < <(grep -E '^ *(not )?ok [0-9]+ - ' "$tap")
+  if ! grep -qE '^# pass [0-9]+' "$tap"; then
+    tail -30 "$tap"
+    ko "node: the test run did not finish (exit $rc, see _logs/20-rust/node.tap)"
+  elif [ "$rc" -ne 0 ] && ! grep -qE '^ *not ok ' "$tap"; then
+    tail -30 "$tap"
+    ko "node: exit $rc with no failing test (see _logs/20-rust/node.tap)"
+  fi
+  grep -E '^ *not ok ' -A20 "$tap" | grep -E '^\s+(error|expected|actual|stack):' | head -20
+else
+  sk "node: addon tests (the addon did not build)"
+fi
+
+finish
