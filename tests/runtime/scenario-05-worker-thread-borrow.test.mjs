@@ -2,7 +2,7 @@
 // access (PyO3 #2525, #4265): a deterministic EXTREF_BORROWED on the JS
 // thread whose message says the borrow is on another thread, and the
 // thread's release (off the JS thread, no env) succeeds.
-import { test, addon, assert, expectCode, waitFor, collect, snapshot } from
+import { test, addon, assert, expectCode, codeOf, waitFor, collect, snapshot } from
   './harness.mjs';
 
 const OTHER_THREAD = /(another|other) thread/i;
@@ -20,7 +20,9 @@ test('mut_ref_refused_while_thread_holds_shared_borrow', async () => {
   for (let i = 0; i < 100; i++) {
     expectCode(() => addon.mutRef(x, 'send'), 'EXTREF_BORROWED',
       OTHER_THREAD);
-    expectCode(() => addon.take(x, 'send'), 'EXTREF_HELD');
+    // Both a borrow and a hold are live: either refusal is right.
+    const code = codeOf(() => addon.take(x, 'send'));
+    assert.ok(code === 'EXTREF_BORROWED' || code === 'EXTREF_HELD', code);
   }
   // Shared access from JS is still fine.
   const id = addon.ref(x, 'send');
