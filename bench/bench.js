@@ -15,6 +15,10 @@ const smoke = argv.includes('--smoke');
 const outIdx = argv.indexOf('--out');
 const outFile = outIdx >= 0 ? argv[outIdx + 1] : null;
 const dir = process.env.BENCH_OUT || path.join(__dirname, '_out');
+// --only native,calls,create,memory,contention: run only these groups.
+const onlyIdx = argv.indexOf('--only');
+const only = onlyIdx >= 0 ? argv[onlyIdx + 1].split(',') : null;
+const want = (group) => !only || only.includes(group);
 
 const addon = require(path.join(dir, 'bench.node'));
 
@@ -359,11 +363,11 @@ function table() {
 async function main() {
   const t0 = Date.now();
   const stats0 = addon.stats();
-  benchLoops();
-  benchCalls();
-  await benchCreate();
-  benchMemory();
-  benchContention();
+  if (want('native')) benchLoops();
+  if (want('calls')) benchCalls();
+  if (want('create')) await benchCreate();
+  if (want('memory')) benchMemory();
+  if (want('contention')) benchContention();
   global.gc();
   await tick();
   const stats1 = addon.stats();
