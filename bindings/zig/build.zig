@@ -1,0 +1,68 @@
+//! Builds the Zig binding of libextref.
+//!
+//!   zig build          the test addon, installed as zig-out/lib/extref_zig.node
+//!   zig build test     unit tests of extref.zig (no JS host needed)
+//!
+//! libextref is found with pkg-config (PKG_CONFIG_PATH must reach extref.pc).
+
+const std = @import("std");
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    const optimize = b.standardOptimizeOption(.{});
+
+    // The binding: a module other packages import as "extref".
+    const extref = b.addModule("extref", .{
+        .root_source_file = b.path("src/extref.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+    });
+    extref.linkSystemLibrary("extref", .{ .use_pkg_config = .force });
+
+    // The test addon: a shared library that Node.js loads as a .node file.
+    // Node-API symbols stay undefined: the host process defines them.
+    const addon = b.addLibrary(.{
+        .linkage = .dynamic,
+        .name = "extref_zig",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("src/addon.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{.{ .name = "extref", .module = extref }},
+        }),
+    });
+    addon.linker_allow_shlib_undefined = true;
+    const install_addon = b.addInstallFileWithDir(
+        addon.getEmittedBin(),
+        .lib,
+        "extref_zig.node",
+    );
+    b.getInstallStep().dependOn(&install_addon.step);
+
+    // Unit tests, with the header translated by translate-c so that the
+    // hand-written declarations are checked against it.
+    const includedir = std.mem.trim(u8, b.run(&.{
+        "pkg-config", "--variable=includedir", "extref",
+    }), " \r\n");
+    const header = b.addTranslateC(.{
+        .root_source_file = .{ .cwd_relative = b.pathJoin(&.{ includedir, "extref.h" }) },
+        .target = target,
+        .optimize = optimize,
+    });
+    const tests = b.addTest(.{
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("src/test.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+            .imports = &.{
+                .{ .name = "extref", .module = extref },
+                .{ .name = "extref_h", .module = header.createModule() },
+            },
+        }),
+    });
+    const run_tests = b.addRunArtifact(tests);
+    b.step("test", "Run the unit tests of extref.zig").dependOn(&run_tests.step);
+}
