@@ -30,13 +30,28 @@ pub const EXTREF_VERSION_MINOR: u32 = 0;
 /// `EXTREF_VERSION_PATCH` of the header these declarations were written from.
 pub const EXTREF_VERSION_PATCH: u32 = 0;
 /// `EXTREF_VERSION_HEX`: `(major << 16) | (minor << 8) | patch`.
+///
+/// ```
+/// # use extref_sys::*;
+/// assert_eq!(EXTREF_VERSION_HEX, 0x010000);
+/// ```
 pub const EXTREF_VERSION_HEX: u32 = (EXTREF_VERSION_MAJOR << 16)
   | (EXTREF_VERSION_MINOR << 8)
   | EXTREF_VERSION_PATCH;
 /// `EXTREF_VERSION_STRING`, NUL-terminated.
+///
+/// ```
+/// # use extref_sys::*;
+/// assert_eq!(EXTREF_VERSION_STRING.to_bytes(), b"1.0.0");
+/// ```
 pub const EXTREF_VERSION_STRING: &core::ffi::CStr = c"1.0.0";
 
 /// Opaque Node-API environment (`struct napi_env__`).
+///
+/// ```
+/// # use extref_sys::*;
+/// let env: *mut napi_env__ = core::ptr::null_mut();
+/// ```
 #[repr(C)]
 pub struct napi_env__ {
   _private: [u8; 0],
@@ -44,6 +59,11 @@ pub struct napi_env__ {
 }
 
 /// Opaque Node-API value (`struct napi_value__`).
+///
+/// ```
+/// # use extref_sys::*;
+/// let v: *mut napi_value__ = core::ptr::null_mut();
+/// ```
 #[repr(C)]
 pub struct napi_value__ {
   _private: [u8; 0],
@@ -52,8 +72,18 @@ pub struct napi_value__ {
 
 /// `napi_env`, the same pointer type as in `<node_api.h>` and `napi-sys`
 /// (cast between them freely).
+///
+/// ```
+/// # use extref_sys::*;
+/// let env: napi_env = core::ptr::null_mut();
+/// ```
 pub type napi_env = *mut napi_env__;
 /// `napi_value`, the same pointer type as in `<node_api.h>` and `napi-sys`.
+///
+/// ```
+/// # use extref_sys::*;
+/// let v: napi_value = core::ptr::null_mut();
+/// ```
 pub type napi_value = *mut napi_value__;
 
 /// A libextref status (`extref_status_t`, an `int`-sized C enum).
@@ -136,12 +166,27 @@ statuses! {
 
 /// Type flag: payloads may be borrowed, released, held and dropped on any
 /// thread (like `Send + Sync`).
+///
+/// ```
+/// # use extref_sys::*;
+/// assert_eq!(EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP, 3);
+/// ```
 pub const EXTREF_TYPE_SEND: u32 = 1 << 0;
 /// Type flag: the drop needs the JS thread; an off-thread last release
 /// queues it there while the env lives.
+///
+/// ```
+/// # use extref_sys::*;
+/// assert_eq!(EXTREF_TYPE_JS_DROP, 2);
+/// ```
 pub const EXTREF_TYPE_JS_DROP: u32 = 1 << 1;
 
 /// Identity of a payload type: 128 bits, the layout of `napi_type_tag`.
+///
+/// ```
+/// # use extref_sys::*;
+/// let t = extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 };
+/// ```
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub struct extref_tag_t {
@@ -152,16 +197,47 @@ pub struct extref_tag_t {
 }
 
 /// Drops a payload: `(payload, type_data, env or NULL)`. Must not unwind.
+///
+/// ```
+/// # use extref_sys::*;
+/// unsafe extern "C" fn drop_i64(p: *mut core::ffi::c_void, _: *mut core::ffi::c_void, _: napi_env) {
+///   drop(Box::from_raw(p as *mut i64));
+/// }
+/// let cb: extref_drop_cb = Some(drop_i64);
+/// ```
 pub type extref_drop_cb =
   Option<unsafe extern "C" fn(*mut c_void, *mut c_void, napi_env)>;
 
 /// Clones `*payload` into `dst`: `(payload, dst, type_data)`, 0 = ok. Must
 /// not unwind.
+///
+/// ```
+/// # use extref_sys::*;
+/// unsafe extern "C" fn clone_i64(p: *const core::ffi::c_void, d: *mut core::ffi::c_void, _: *mut core::ffi::c_void) -> core::ffi::c_int {
+///   *(d as *mut i64) = *(p as *const i64);
+///   0
+/// }
+/// let cb: extref_clone_cb = Some(clone_i64);
+/// ```
 pub type extref_clone_cb =
   Option<unsafe extern "C" fn(*const c_void, *mut c_void, *mut c_void) -> c_int>;
 
 /// A type descriptor (`extref_type_t`). Give it static storage: it must
 /// outlive every payload created with it.
+///
+/// ```
+/// # use extref_sys::*;
+/// static COUNTER: extref_type_t = extref_type_t {
+///   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+///   flags: EXTREF_TYPE_SEND,
+///   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+///   name: c"Counter".as_ptr(),
+///   payload_size: 8,
+///   drop: None,
+///   clone: None,
+///   type_data: core::ptr::null_mut(),
+/// };
+/// ```
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct extref_type_t {
@@ -189,6 +265,12 @@ unsafe impl Sync for extref_type_t {}
 unsafe impl Send for extref_type_t {}
 
 /// A borrow (`extref_borrow_t`); zeroed is "empty". Layout frozen for ABI 1.
+///
+/// ```
+/// # use extref_sys::*;
+/// let b = extref_borrow_t::EMPTY;
+/// assert_eq!(b.token, 0);
+/// ```
 #[repr(C)]
 #[derive(Debug)]
 pub struct extref_borrow_t {
@@ -211,6 +293,12 @@ impl extref_borrow_t {
 }
 
 /// A hold (`extref_hold_t`), opaque: a counted owner of a payload.
+///
+/// ```
+/// # use extref_sys::*;
+/// let h: *mut extref_hold_t = core::ptr::null_mut();
+/// assert_eq!(unsafe { extref_hold_release(h) }, EXTREF_OK);
+/// ```
 #[repr(C)]
 pub struct extref_hold_t {
   _private: [u8; 0],
@@ -218,6 +306,12 @@ pub struct extref_hold_t {
 }
 
 /// The last failure on the calling thread (`extref_error_t`).
+///
+/// ```
+/// # use extref_sys::*;
+/// let e: &extref_error_t = unsafe { &*extref_last_error() };
+/// let _ = e.status;
+/// ```
 #[repr(C)]
 #[derive(Debug)]
 pub struct extref_error_t {
@@ -230,6 +324,12 @@ pub struct extref_error_t {
 }
 
 /// Process-wide counters (`extref_stats_t`).
+///
+/// ```
+/// # use extref_sys::*;
+/// let mut s = extref_stats_t { struct_size: core::mem::size_of::<extref_stats_t>() as u32, ..Default::default() };
+/// unsafe { extref_stats_get(&mut s) };
+/// ```
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct extref_stats_t {
@@ -254,7 +354,24 @@ pub struct extref_stats_t {
 
 #[link(name = "extref")]
 extern "C" {
-  /// Wraps `payload` in a new external; consumes it on `EXTREF_OK` only.
+  /// Wraps `payload` in a new external of `type_`; the library owns the payload
+  /// on `EXTREF_OK` only (then it drops it with `type_->drop`).
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+/// # static COUNTER: extref_type_t = extref_type_t {
+/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+/// #   flags: EXTREF_TYPE_SEND,
+/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+/// #   name: c"Counter".as_ptr(), payload_size: 8,
+/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let payload = Box::into_raw(Box::new(5i64));
+  /// let mut ext: napi_value = core::ptr::null_mut();
+  /// let st = extref_external_create(env, &COUNTER, payload.cast(), 0, &mut ext);
+  /// if !st.is_ok() { drop(Box::from_raw(payload)); }
+  /// # }
+  /// ```
   pub fn extref_external_create(
     env: napi_env,
     type_: *const extref_type_t,
@@ -262,21 +379,73 @@ extern "C" {
     external_bytes: i64,
     result: *mut napi_value,
   ) -> extref_status_t;
-  /// Shared borrow of an external's payload.
+  /// Shared borrow (like `&T`) of an external's payload; end it with
+  /// [`extref_borrow_release`].
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+/// # static COUNTER: extref_type_t = extref_type_t {
+/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+/// #   flags: EXTREF_TYPE_SEND,
+/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+/// #   name: c"Counter".as_ptr(), payload_size: 8,
+/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let mut b = extref_borrow_t::EMPTY;
+  /// if extref_external_ref(env, value, &COUNTER, &mut b).is_ok() {
+  ///   let v = *(b.payload as *const i64);
+  ///   extref_borrow_release(&mut b);
+  /// }
+  /// # }
+  /// ```
   pub fn extref_external_ref(
     env: napi_env,
     value: napi_value,
     type_: *const extref_type_t,
     result: *mut extref_borrow_t,
   ) -> extref_status_t;
-  /// Exclusive borrow of an external's payload.
+  /// Exclusive borrow (like `&mut T`) of an external's payload;
+  /// `EXTREF_BORROWED` while shared borrows are live.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+/// # static COUNTER: extref_type_t = extref_type_t {
+/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+/// #   flags: EXTREF_TYPE_SEND,
+/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+/// #   name: c"Counter".as_ptr(), payload_size: 8,
+/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let mut b = extref_borrow_t::EMPTY;
+  /// if extref_external_mut_ref(env, value, &COUNTER, &mut b).is_ok() {
+  ///   *(b.payload as *mut i64) += 1;
+  ///   extref_borrow_release(&mut b);
+  /// }
+  /// # }
+  /// ```
   pub fn extref_external_mut_ref(
     env: napi_env,
     value: napi_value,
     type_: *const extref_type_t,
     result: *mut extref_borrow_t,
   ) -> extref_status_t;
-  /// Clones the payload into `dst` (`dst_size` = `payload_size`).
+  /// Clones the payload, under a shared borrow, into `dst`; `dst_size` must
+  /// equal the type's `payload_size` (else `EXTREF_BAD_SIZE`).
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+/// # static COUNTER: extref_type_t = extref_type_t {
+/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+/// #   flags: EXTREF_TYPE_SEND,
+/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+/// #   name: c"Counter".as_ptr(), payload_size: 8,
+/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let mut dst = core::mem::MaybeUninit::<i64>::uninit();
+  /// let st = extref_external_clone_out(env, value, &COUNTER, dst.as_mut_ptr().cast(), 8);
+  /// assert_eq!(st, EXTREF_NOT_CLONEABLE); // COUNTER here has no clone callback
+  /// # }
+  /// ```
   pub fn extref_external_clone_out(
     env: napi_env,
     value: napi_value,
@@ -284,59 +453,192 @@ extern "C" {
     dst: *mut c_void,
     dst_size: usize,
   ) -> extref_status_t;
-  /// Moves the payload out of its external.
+  /// Moves the payload out of its external (later accesses: `EXTREF_TAKEN`);
+  /// refused while borrowed or held.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+/// # static COUNTER: extref_type_t = extref_type_t {
+/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+/// #   flags: EXTREF_TYPE_SEND,
+/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+/// #   name: c"Counter".as_ptr(), payload_size: 8,
+/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let mut p: *mut core::ffi::c_void = core::ptr::null_mut();
+  /// if extref_external_take(env, value, &COUNTER, &mut p).is_ok() {
+  ///   drop(Box::from_raw(p as *mut i64)); // now the caller's
+  /// }
+  /// # }
+  /// ```
   pub fn extref_external_take(
     env: napi_env,
     value: napi_value,
     type_: *const extref_type_t,
     result: *mut *mut c_void,
   ) -> extref_status_t;
-  /// Creates a hold on an external's payload.
+  /// Creates a hold: a counted owner that keeps the payload alive after the
+  /// external is collected; end it with [`extref_hold_release`].
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+/// # static COUNTER: extref_type_t = extref_type_t {
+/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+/// #   flags: EXTREF_TYPE_SEND,
+/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+/// #   name: c"Counter".as_ptr(), payload_size: 8,
+/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let mut h: *mut extref_hold_t = core::ptr::null_mut();
+  /// if extref_external_hold(env, value, &COUNTER, &mut h).is_ok() {
+  ///   extref_hold_release(h);
+  /// }
+  /// # }
+  /// ```
   pub fn extref_external_hold(
     env: napi_env,
     value: napi_value,
     type_: *const extref_type_t,
     result: *mut *mut extref_hold_t,
   ) -> extref_status_t;
-  /// Ends a borrow and empties `*borrow`.
+  /// Ends a shared or exclusive borrow and empties `*borrow`; an empty or
+  /// stale borrow is `EXTREF_INVALID_ARG`, never a double release.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// let mut empty = extref_borrow_t::EMPTY;
+  /// assert_eq!(unsafe { extref_borrow_release(&mut empty) }, EXTREF_INVALID_ARG);
+  /// ```
   pub fn extref_borrow_release(borrow: *mut extref_borrow_t)
     -> extref_status_t;
-  /// Shared borrow through a hold.
+  /// Shared borrow through a hold; on any thread for `EXTREF_TYPE_SEND` types.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+  /// # unsafe fn g(h: *mut extref_hold_t) {
+  /// let mut b = extref_borrow_t::EMPTY;
+  /// if extref_hold_ref(h, &mut b).is_ok() {
+  ///   extref_borrow_release(&mut b);
+  /// }
+  /// # }
+  /// ```
   pub fn extref_hold_ref(
     hold: *mut extref_hold_t,
     result: *mut extref_borrow_t,
   ) -> extref_status_t;
   /// Exclusive borrow through a hold.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+  /// # unsafe fn g(h: *mut extref_hold_t) {
+  /// let mut b = extref_borrow_t::EMPTY;
+  /// if extref_hold_mut_ref(h, &mut b).is_ok() {
+  ///   *(b.payload as *mut i64) = 0;
+  ///   extref_borrow_release(&mut b);
+  /// }
+  /// # }
+  /// ```
   pub fn extref_hold_mut_ref(
     hold: *mut extref_hold_t,
     result: *mut extref_borrow_t,
   ) -> extref_status_t;
   /// Clone-out through a hold.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+  /// # unsafe fn g(h: *mut extref_hold_t) {
+  /// let mut dst = core::mem::MaybeUninit::<i64>::uninit();
+  /// let st = extref_hold_clone_out(h, dst.as_mut_ptr().cast(), 8);
+  /// # }
+  /// ```
   pub fn extref_hold_clone_out(
     hold: *mut extref_hold_t,
     dst: *mut c_void,
     dst_size: usize,
   ) -> extref_status_t;
-  /// Another hold on the same payload.
+  /// Another hold on the payload of a hold.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+  /// # unsafe fn g(h: *mut extref_hold_t) {
+  /// let mut h2: *mut extref_hold_t = core::ptr::null_mut();
+  /// if extref_hold_dup(h, &mut h2).is_ok() {
+  ///   extref_hold_release(h2);
+  /// }
+  /// # }
+  /// ```
   pub fn extref_hold_dup(
     hold: *mut extref_hold_t,
     result: *mut *mut extref_hold_t,
   ) -> extref_status_t;
   /// Ends a hold; NULL is a no-op.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// assert_eq!(unsafe { extref_hold_release(core::ptr::null_mut()) }, EXTREF_OK);
+  /// ```
   pub fn extref_hold_release(hold: *mut extref_hold_t) -> extref_status_t;
-  /// This thread's last failure; never NULL.
+  /// This thread's last failure; never NULL. Borrowed until this thread's
+  /// next `extref_` call.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// unsafe { extref_borrow_release(core::ptr::null_mut()) };
+  /// let e = unsafe { &*extref_last_error() };
+  /// assert_eq!(e.status, EXTREF_INVALID_ARG);
+  /// ```
   pub fn extref_last_error() -> *const extref_error_t;
-  /// Throws a failure into JS with `code` set to the status name.
+  /// Throws a failure into JS (`TypeError` or `Error`, `code` = status name).
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+  /// # unsafe fn g(env: napi_env) {
+  /// extref_throw(env, EXTREF_MUT_BORROWED);
+  /// # }
+  /// ```
   pub fn extref_throw(env: napi_env, status: extref_status_t)
     -> extref_status_t;
-  /// The status name, e.g. `"EXTREF_MUT_BORROWED"`; static, never NULL.
+  /// The status name, e.g. `"EXTREF_MUT_BORROWED"`; `"EXTREF_UNKNOWN"` for an
+  /// unknown value. Static, never NULL.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// let n = unsafe { core::ffi::CStr::from_ptr(extref_status_name(EXTREF_HELD)) };
+  /// assert_eq!(n.to_bytes(), b"EXTREF_HELD");
+  /// ```
   pub fn extref_status_name(status: extref_status_t) -> *const c_char;
-  /// An English sentence for the status; static, never NULL.
+  /// An English sentence for the status. Static, never NULL.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// let t = unsafe { core::ffi::CStr::from_ptr(extref_status_text(EXTREF_OK)) };
+  /// assert_eq!(t.to_bytes(), b"success");
+  /// ```
   pub fn extref_status_text(status: extref_status_t) -> *const c_char;
   /// Reads the process-wide counters (set `struct_size` first).
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// let mut s = extref_stats_t {
+  ///   struct_size: core::mem::size_of::<extref_stats_t>() as u32,
+  ///   ..Default::default()
+  /// };
+  /// assert_eq!(unsafe { extref_stats_get(&mut s) }, EXTREF_OK);
+  /// ```
   pub fn extref_stats_get(result: *mut extref_stats_t) -> extref_status_t;
   /// The run-time version as `EXTREF_VERSION_HEX`.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// assert_eq!(unsafe { extref_version() } >> 16, EXTREF_VERSION_MAJOR);
+  /// ```
   pub fn extref_version() -> u32;
   /// The run-time version as `"MAJOR.MINOR.PATCH"`; static.
+  ///
+  /// ```
+  /// # use extref_sys::*;
+  /// let v = unsafe { core::ffi::CStr::from_ptr(extref_version_string()) };
+  /// assert!(v.to_bytes().starts_with(b"1."));
+  /// ```
   pub fn extref_version_string() -> *const c_char;
 }

@@ -95,6 +95,13 @@ impl From<Error> for napi::Error {
 /// ```
 pub trait AsRawEnv {
   /// The raw `napi_env`.
+  ///
+  /// ```no_run
+  /// # fn f(env: extref::Env<'_>) {
+  /// use extref::napi::AsRawEnv;
+  /// assert_eq!(env.as_raw_env(), env.raw());
+  /// # }
+  /// ```
   fn as_raw_env(&self) -> sys::napi_env;
 }
 
@@ -136,6 +143,16 @@ pub trait ResultExt<T> {
   /// On `Err`, throws it into JS with `extref_throw` (code
   /// `"EXTREF_…"`, the library's message) and returns a
   /// `PendingException` error, which napi-rs does not throw again.
+  ///
+  /// ```no_run
+  /// use extref::napi::ResultExt;
+  /// # #[repr(C)] struct Counter { value: i64 }
+  /// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+  /// fn get(env: &napi::Env, c: extref::Value<'_>) -> napi::Result<i64> {
+  ///   let e = extref::Env::from_napi(env);
+  ///   Ok(e.borrow::<Counter>(c).or_throw(env)?.value)
+  /// }
+  /// ```
   fn or_throw<E: AsRawEnv>(self, env: E) -> napi::Result<T>;
 }
 

@@ -55,10 +55,31 @@ impl Tag {
 ///   `Box<T>`, which frees with the Rust global allocator.
 pub unsafe trait ExtrefType: Sized + 'static {
   /// The 128-bit identity of the type.
+  ///
+  /// ```
+  /// # #[repr(C)] struct Counter { value: i64 }
+  /// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+  /// use extref::ExtrefType;
+  /// assert_eq!(Counter::TAG, extref::Tag::new(1, 2));
+  /// ```
   const TAG: Tag;
   /// The name shown in error messages, e.g. `c"Counter"`.
+  ///
+  /// ```
+  /// # #[repr(C)] struct Counter { value: i64 }
+  /// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+  /// use extref::ExtrefType;
+  /// assert_eq!(Counter::NAME, c"Counter");
+  /// ```
   const NAME: &'static CStr;
   /// The static descriptor handed to the library.
+  ///
+  /// ```
+  /// # #[repr(C)] struct Counter { value: i64 }
+  /// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+  /// use extref::ExtrefType;
+  /// assert_eq!(Counter::DESCRIPTOR.payload_size, 8);
+  /// ```
   const DESCRIPTOR: &'static sys::extref_type_t;
 }
 

@@ -324,3 +324,34 @@ pub fn stats() -> Result<Stats> {
 pub fn extref_version() -> String {
   extref::version_string().to_string()
 }
+
+/// Sends the raw hold of a thread-bound `Local` to another thread (which the
+/// safe `Hold<Local>` refuses to do at compile time) and returns the status
+/// names that thread got for a borrow and a release: the library must answer
+/// EXTREF_WRONG_THREAD, and the hold must stay live for the JS thread.
+#[napi]
+pub fn local_hold_off_thread(c: Extref<Local>) -> Result<Vec<String>> {
+  let hold = c.hold().or_throw(&c)?;
+  let raw = hold.into_raw().as_ptr() as usize;
+  let names = std::thread::spawn(move || {
+    let h = raw as *mut extref::sys::extref_hold_t;
+    let mut b = extref::sys::extref_borrow_t::EMPTY;
+    let st1 = unsafe { extref::sys::extref_hold_ref(h, &mut b) };
+    let st2 = unsafe { extref::sys::extref_hold_release(h) };
+    [st1, st2].map(|s| extref::Error::with_message(s, String::new(), 0))
+      .map(|e| if e.status().is_ok() { "EXTREF_OK" } else { e.name() })
+      .map(String::from)
+      .to_vec()
+  })
+  .join()
+  .map_err(|_| Error::from_reason("thread panicked"))?;
+  // Still live on this thread: release it here.
+  let hold = unsafe {
+    Hold::<Local>::from_raw(std::ptr::NonNull::new(raw as *mut _).unwrap())
+  };
+  let v = hold.borrow().or_throw(&c)?.value;
+  drop(hold);
+  let mut out = names;
+  out.push(v.to_string());
+  Ok(out)
+}

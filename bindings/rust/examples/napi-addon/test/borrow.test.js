@@ -213,3 +213,10 @@ test('external_bytes are announced and given back', async () => {
   await collect();
   assert.equal(a.stats().externalBytes, b0);
 });
+
+test('a thread-bound payload is EXTREF_WRONG_THREAD off its thread', () => {
+  const holds = a.stats().liveHolds;
+  assert.deepEqual(a.localHoldOffThread(a.createLocal(4)),
+    ['EXTREF_WRONG_THREAD', 'EXTREF_WRONG_THREAD', '4']);
+  assert.equal(a.stats().liveHolds, holds);
+});
