@@ -29,7 +29,16 @@ purge() {
   DEBIAN_FRONTEND=noninteractive apt-get remove -y --purge \
     -o DPkg::Lock::Timeout=300 libextref-dev libextref1 >"$WORK/purge.log" 2>&1
 }
-cleanup() { purge; rm -rf "$WORK"; }
+# The build and lintian logs outlive the scratch dir, in the ignored _logs/.
+LOGS="$ROOT/_logs/60-debian"
+cleanup() {
+  purge
+  rm -rf "$LOGS"; mkdir -p "$LOGS" 2>/dev/null &&
+    for f in dist bdeps build lintian install cc node purge; do
+      [ -f "$WORK/$f.log" ] && cp "$WORK/$f.log" "$LOGS/"
+    done
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -112,7 +121,7 @@ if (cd "$SRC" && dpkg-buildpackage -us -uc -b -j"$JOBS") \
   built=1
   case " ${DEB_BUILD_OPTIONS:-} " in
     *" nocheck "*) ok "dpkg-buildpackage -us -uc -b succeeds (DEB_BUILD_OPTIONS=nocheck: no make check)" ;;
-    *) ok "dpkg-buildpackage -us -uc -b succeeds (its make check included)" ;;
+    *) ok "dpkg-buildpackage -us -uc -b succeeds (make check: $(grep -E '^# (PASS|FAIL|SKIP|ERROR): ' "$WORK/build.log" | tr -d '#' | tr -s ' ' | paste -sd, -))" ;;
   esac
 else
   bad "dpkg-buildpackage -us -uc -b succeeds" "$WORK/build.log" 30
@@ -181,7 +190,7 @@ if [ "$have_debs" = 1 ]; then
     missing="$missing ./usr/include/extref.hpp"
   fi
   if [ -z "$missing" ] && [ "$(dpkg-deb -f "$DEBDEV" Multi-Arch)" = same ]; then
-    ok "libextref-dev ships the header(s), .so link, extref.pc and $(grep -c '/man[37]/' "$WORK/cdev") man pages (Multi-Arch: same)"
+    ok "libextref-dev ships the header(s), .so link, extref.pc and $(grep -c '/man[37]/.*\.gz$' "$WORK/cdev") man pages (Multi-Arch: same)"
   else
     echo "missing:$missing" >"$WORK/miss"
     bad "libextref-dev ships the header(s), .so link, extref.pc and a man page per function" "$WORK/miss"
