@@ -288,7 +288,7 @@ template <class T> class type {
   type(const type &) = delete;
   type &operator=(const type &) = delete;
 
-  const extref_type_t *get() const noexcept { return &desc_; }
+  constexpr const extref_type_t *get() const noexcept { return &desc_; }
 
  private:
   static void drop_cb(void *payload, void *, struct napi_env__ *) noexcept {

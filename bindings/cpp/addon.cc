@@ -74,9 +74,10 @@ struct Thrower {
   Thrower(const Thrower &) { throw std::runtime_error("no copies"); }
   Thrower(Thrower &&) = default;
   ~Thrower() noexcept(false) {
-    ++thrower_destructs;
-    if (value < 0)
+    if (value < 0) {
+      ++thrower_destructs; /* counts only the destructors that throw */
       throw std::runtime_error("throwing destructor");
+    }
   }
 };
 static const extref::type<Thrower> thrower_type{

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Suite 21: the C++ binding, include/extref.hpp.
+#   - the header compiles with -std=c++17 -Wall -Wextra -pedantic -Werror,
+#     with and without node-addon-api, exceptions on and off, g++ and
+#     clang++ (bindings/cpp/test/compile_check.cc, with static_asserts);
+#   - two test addons (plain Node-API, node-addon-api) built with g++ -shared
+#     against the staged libextref, driven by node:test
+#     (bindings/cpp/test/*.test.js).
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
+need_stage
+
+CPP="$EXTREF_ROOT/bindings/cpp"
+BUILD="$CPP/build"
+mkdir -p "$BUILD"
+
+# node-addon-api from npm, into bindings/cpp/node_modules (once).
+if [ ! -f "$CPP/node_modules/node-addon-api/napi.h" ]; then
+  check "install node-addon-api from npm" \
+    npm install --prefix "$CPP" --no-audit --no-fund --loglevel=error
+fi
+NAA="$CPP/node_modules/node-addon-api"
+
+WARN=(-std=c++17 -Wall -Wextra -pedantic -Werror)
+INC=(-I"$EXTREF_ROOT/include" -isystem /usr/include/node -isystem "$NAA")
+CC_CHECK="$CPP/test/compile_check.cc"
+
+hpp_compiles() { "$1" "${WARN[@]}" "${INC[@]}" "${@:2}" -c -o /dev/null \
+  "$CC_CHECK"; }
+check "hpp_compiles_gxx_plain_napi" hpp_compiles g++
+check "hpp_compiles_gxx_no_exceptions" hpp_compiles g++ -fno-exceptions
+check "hpp_compiles_gxx_extref_cpp_exceptions" hpp_compiles g++ \
+  -DEXTREF_CPP_EXCEPTIONS
+check "hpp_compiles_clangxx_plain_napi" hpp_compiles clang++
+check "hpp_compiles_gxx_napi_h_first_cpp_exceptions" hpp_compiles g++ \
+  -DCHECK_NAPI_FIRST -DNAPI_CPP_EXCEPTIONS -DEXTREF_CPP_EXCEPTIONS
+check "hpp_compiles_gxx_node_addon_api_macro_no_exceptions" hpp_compiles g++ \
+  -DEXTREF_NODE_ADDON_API -DNAPI_DISABLE_CPP_EXCEPTIONS -fno-exceptions
+check "hpp_compiles_clangxx_napi_h_first" hpp_compiles clang++ \
+  -DCHECK_NAPI_FIRST -DNAPI_DISABLE_CPP_EXCEPTIONS
+
+LIBS=($(pkg-config --libs extref) -Wl,-rpath,"$EXTREF_STAGE/lib")
+build_addon() {
+  g++ "${WARN[@]}" -O1 -g -fPIC -shared "${INC[@]}" "${@:3}" \
+    -o "$BUILD/$1" "$CPP/$2" "${LIBS[@]}"
+}
+check "build_addon_plain_napi" build_addon extref_cpp.node addon.cc
+check "build_addon_node_addon_api" build_addon extref_cpp_napi.node \
+  addon_napi.cc -DNAPI_CPP_EXCEPTIONS -DEXTREF_CPP_EXCEPTIONS
+links_stage "addon_plain_links_staged_libextref" "$BUILD/extref_cpp.node"
+links_stage "addon_napi_links_staged_libextref" "$BUILD/extref_cpp_napi.node"
+
+EXTREF_CPP_BUILD="$BUILD" node_tests "$CPP"/test/*.test.js
+finish
