@@ -1345,6 +1345,15 @@ static napi_value t_version(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* engineExternal() -> the engine's external-memory counter, as
+ * napi_adjust_external_memory(env, 0) reports it. */
+static napi_value t_engine_external(napi_env env, napi_callback_info info) {
+  (void)info;
+  int64_t total = 0;
+  NAPI_CALL(env, napi_adjust_external_memory(env, 0, &total));
+  return num(env, (double)total);
+}
+
 /* setDropLog(fd): drops write a line to fd (-1: off). */
 static napi_value t_set_drop_log(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -1402,6 +1411,7 @@ NAPI_MODULE_INIT() {
       FN("throwStatus", t_throw_status),
       FN("version", t_version),
       FN("setDropLog", t_set_drop_log),
+      FN("engineExternal", t_engine_external),
       FN("probe", t_probe),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0],
