@@ -9,43 +9,10 @@
  */
 #include "internal.h"
 
-/* Token layout: bit 0 live, bit 1 exclusive, bit 2 taken away from the
- * creating thread, the slot index from bit 3, and on 64-bit the low bits of
- * the slot generation from bit 35. */
-#define TOKEN_LIVE ((uintptr_t)1)
-#define TOKEN_EXCL ((uintptr_t)2)
-#define TOKEN_AWAY ((uintptr_t)4)
-#define TOKEN_INDEX_SHIFT 3
-#if UINTPTR_MAX > 0xFFFFFFFFu
-#define TOKEN_GEN_SHIFT 35
-#define TOKEN_INDEX_MASK ((uintptr_t)0xFFFFFFFF)
-#define TOKEN_GEN_MASK ((uintptr_t)0x1FFFFFFF)
-#else
-#define TOKEN_INDEX_MASK ((uintptr_t)0x1FFFFFFF)
-#endif
-
-static inline uintptr_t make_token(const extref__slot_t *s, uint32_t head,
-                                   bool excl, bool away) {
-  uintptr_t t = TOKEN_LIVE | (excl ? TOKEN_EXCL : 0) | (away ? TOKEN_AWAY : 0) |
-                ((uintptr_t)extref__slot_index(s) << TOKEN_INDEX_SHIFT);
-#ifdef TOKEN_GEN_SHIFT
-  t |= ((uintptr_t)(head >> EXTREF__GEN_SHIFT) & TOKEN_GEN_MASK)
-       << TOKEN_GEN_SHIFT;
-#else
-  (void)head;
-#endif
-  return t;
-}
-
-static inline bool token_gen_matches(uintptr_t t, uint32_t head) {
-#ifdef TOKEN_GEN_SHIFT
-  return ((t >> TOKEN_GEN_SHIFT) & TOKEN_GEN_MASK) ==
-         ((uintptr_t)(head >> EXTREF__GEN_SHIFT) & TOKEN_GEN_MASK);
-#else
-  (void)t;
-  (void)head;
-  return true;
-#endif
+static inline uintptr_t make_token(const extref__slot_t *s, bool excl,
+                                   bool away) {
+  return s->token_base | (excl ? EXTREF__TOKEN_EXCL : 0) |
+         (away ? EXTREF__TOKEN_AWAY : 0);
 }
 
 static extref_status_t refuse(const extref__slot_t *s, extref_status_t st,
@@ -165,47 +132,52 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
     if (extref__count_update(s, &w, n)) break;
   }
   result->payload = s->payload;
-  result->token = make_token(s, head, excl, away);
+  result->token = make_token(s, excl, away);
   return EXTREF_OK;
 }
 
-EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
+/* Every release that the fast path below does not finish: checks with
+ * messages, SEND payloads, borrows taken away from the creating thread. */
+static __attribute__((noinline)) extref_status_t
+release_full(extref_borrow_t *borrow) {
   extref__slot_t *s;
   uintptr_t t;
-  uint32_t head;
-  uint64_t w, n, bit;
+  uint64_t w, n, bit, mask;
   EXTREF__CHECK_ARG(borrow != NULL, "borrow is NULL");
   t = borrow->token;
-  EXTREF__CHECK_ARG(t & TOKEN_LIVE, "the borrow is empty: never made, "
-                                    "zeroed or already released");
-  s = extref__slot_at((t >> TOKEN_INDEX_SHIFT) & TOKEN_INDEX_MASK);
+  EXTREF__CHECK_ARG(t & EXTREF__TOKEN_LIVE, "the borrow is empty: never "
+                                            "made, zeroed or already "
+                                            "released");
+  s = extref__slot_at((t >> EXTREF__TOKEN_INDEX_SHIFT) &
+                      EXTREF__TOKEN_INDEX_MASK);
   EXTREF__CHECK_ARG(s != NULL, "the borrow's token is not one of ours");
-  head = atomic_load_explicit(&s->head, memory_order_acquire);
-  EXTREF__CHECK_ARG((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
-                        token_gen_matches(t, head),
-                    "the borrowed payload no longer exists (a stale copy "
-                    "of a released borrow?)");
+  EXTREF__CHECK_ARG(
+      (atomic_load_explicit(&s->head, memory_order_acquire) &
+       EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
+          s->token_base == (t & ~(EXTREF__TOKEN_EXCL | EXTREF__TOKEN_AWAY)),
+      "the borrowed payload no longer exists (a stale copy of a released "
+      "borrow?)");
   if (EXTREF__UNLIKELY(!(s->flags & EXTREF_TYPE_SEND) &&
                        s->thread != extref__thread_id()))
     return extref__fail(EXTREF_WRONG_THREAD,
                         "%s is thread-bound: release its borrow on the "
                         "thread that created it",
                         extref__type_name(s->type));
-  if (t & TOKEN_EXCL)
-    bit = (t & TOKEN_AWAY) ? EXTREF__EX_AWAY : EXTREF__EX_HOME;
-  else
-    bit = (t & TOKEN_AWAY) ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
+  if (t & EXTREF__TOKEN_EXCL) {
+    bit = (t & EXTREF__TOKEN_AWAY) ? EXTREF__EX_AWAY : EXTREF__EX_HOME;
+    mask = bit;
+  } else {
+    bit = (t & EXTREF__TOKEN_AWAY) ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
+    mask = (t & EXTREF__TOKEN_AWAY) ? EXTREF__SH_AWAY_MASK
+                                    : EXTREF__SH_HOME_MASK;
+  }
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
-    uint64_t mask =
-        (t & TOKEN_EXCL)
-            ? bit
-            : ((t & TOKEN_AWAY) ? EXTREF__SH_AWAY_MASK : EXTREF__SH_HOME_MASK);
     EXTREF__CHECK_ARG(w & mask,
                       "%s has no live %s borrow to release (a stale copy of "
                       "a released borrow?)",
                       extref__type_name(s->type),
-                      (t & TOKEN_EXCL) ? "exclusive" : "shared");
+                      (t & EXTREF__TOKEN_EXCL) ? "exclusive" : "shared");
     n = w - bit;
     if (extref__count_update(s, &w, n)) break;
   }
@@ -213,6 +185,39 @@ EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
   borrow->token = 0;
   if (n == 0) extref__payload_finish(s, true);
   return EXTREF_OK;
+}
+
+EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
+  /* The common case: a live borrow taken and released on the payload's
+   * creating thread. One compare against the slot's precomputed token
+   * proves index, generation and liveness at once. */
+  if (EXTREF__LIKELY(borrow != NULL)) {
+    uintptr_t t = borrow->token;
+    extref__slot_t *s = extref__slot_at((t >> EXTREF__TOKEN_INDEX_SHIFT) &
+                                        EXTREF__TOKEN_INDEX_MASK);
+    if (EXTREF__LIKELY(s != NULL && (t & EXTREF__TOKEN_AWAY) == 0 &&
+                       s->token_base == (t & ~EXTREF__TOKEN_EXCL) &&
+                       s->thread == extref__thread_id())) {
+      uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
+      uint64_t bit = (t & EXTREF__TOKEN_EXCL) ? EXTREF__EX_HOME
+                                              : EXTREF__SH_HOME_ONE;
+      uint64_t mask = (t & EXTREF__TOKEN_EXCL) ? EXTREF__EX_HOME
+                                               : EXTREF__SH_HOME_MASK;
+      if (EXTREF__LIKELY(w & mask)) {
+        if (!(s->flags & EXTREF_TYPE_SEND))
+          atomic_store_explicit(&s->count, w - bit, memory_order_relaxed);
+        else if (!atomic_compare_exchange_strong_explicit(
+                     &s->count, &w, w - bit, memory_order_acq_rel,
+                     memory_order_relaxed))
+          return release_full(borrow);
+        borrow->payload = NULL;
+        borrow->token = 0;
+        if (EXTREF__UNLIKELY(w - bit == 0)) extref__payload_finish(s, true);
+        return EXTREF_OK;
+      }
+    }
+  }
+  return release_full(borrow);
 }
 
 extref_status_t extref__clone_out(extref__slot_t *s, const extref_type_t *asked,

@@ -149,7 +149,7 @@ EXTREF_EXTERN extref_status_t extref_external_ref(napi_env env,
   extref__slot_t *s;
   extref_status_t st = open_external(env, value, type, result, &s);
   if (EXTREF__UNLIKELY(st != EXTREF_OK)) return st;
-  return extref__borrow(s, type, false, result);
+  return extref__borrow_inline(s, type, false, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_external_mut_ref(
@@ -158,7 +158,7 @@ EXTREF_EXTERN extref_status_t extref_external_mut_ref(
   extref__slot_t *s;
   extref_status_t st = open_external(env, value, type, result, &s);
   if (EXTREF__UNLIKELY(st != EXTREF_OK)) return st;
-  return extref__borrow(s, type, true, result);
+  return extref__borrow_inline(s, type, true, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_external_clone_out(

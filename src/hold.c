@@ -72,7 +72,7 @@ EXTREF_EXTERN extref_status_t extref_hold_ref(extref_hold_t *hold,
   extref_status_t st = open_hold(hold, &s);
   if (st != EXTREF_OK) return st;
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
-  return extref__borrow(s, s->type, false, result);
+  return extref__borrow_inline(s, s->type, false, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_hold_mut_ref(extref_hold_t *hold,
@@ -81,7 +81,7 @@ EXTREF_EXTERN extref_status_t extref_hold_mut_ref(extref_hold_t *hold,
   extref_status_t st = open_hold(hold, &s);
   if (st != EXTREF_OK) return st;
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
-  return extref__borrow(s, s->type, true, result);
+  return extref__borrow_inline(s, s->type, true, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_hold_clone_out(extref_hold_t *hold,

@@ -122,7 +122,14 @@ typedef struct extref__slot_s {
   _Atomic(extref__env_t *) env;
   uintptr_t thread;   /* the creating thread */
   _Atomic int64_t external_bytes; /* announced and not yet given back */
-  struct extref__slot_s *next_free; /* the registry's free list */
+  union {
+    struct extref__slot_s *next_free; /* free slots: the free list */
+    /* Live payload slots: the token of a shared borrow taken on the
+     * creating thread (index, generation, live bit), precomputed so the
+     * borrow path builds and checks tokens with one load; 0 in hold
+     * slots. Always odd when set, so a free-list pointer never matches. */
+    uintptr_t token_base;
+  };
 } extref__slot_t;
 
 #define EXTREF__SLOT_SIZE 64
@@ -188,12 +195,77 @@ EXTREF__HIDDEN void extref__slot_each(uint32_t kind,
 /* ---- Borrows (borrow.c) ------------------------------------------------- */
 
 /* Tokens: bit 0 set for every live borrow, bit 1 exclusive, bit 2 taken on
- * another thread than the creating one; the slot index above bit 3 and the
- * slot generation in the top bits where uintptr_t has room. */
+ * another thread than the creating one; the slot index from bit 3 and, on
+ * 64-bit, the low 29 bits of the slot generation from bit 35. */
+#define EXTREF__TOKEN_LIVE ((uintptr_t)1)
+#define EXTREF__TOKEN_EXCL ((uintptr_t)2)
+#define EXTREF__TOKEN_AWAY ((uintptr_t)4)
+#define EXTREF__TOKEN_INDEX_SHIFT 3
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define EXTREF__TOKEN_GEN_SHIFT 35
+#define EXTREF__TOKEN_INDEX_MASK ((uintptr_t)0xFFFFFFFF)
+#define EXTREF__TOKEN_GEN_MASK ((uintptr_t)0x1FFFFFFF)
+#else
+#define EXTREF__TOKEN_INDEX_MASK ((uintptr_t)0x1FFFFFFF)
+#endif
+
+/* The token_base of a payload slot with the given head. */
+static inline uintptr_t extref__token_base(const extref__slot_t *s,
+                                           uint32_t head) {
+  uintptr_t t = EXTREF__TOKEN_LIVE |
+                ((uintptr_t)extref__slot_index(s) << EXTREF__TOKEN_INDEX_SHIFT);
+#ifdef EXTREF__TOKEN_GEN_SHIFT
+  t |= ((uintptr_t)(head >> EXTREF__GEN_SHIFT) & EXTREF__TOKEN_GEN_MASK)
+       << EXTREF__TOKEN_GEN_SHIFT;
+#else
+  (void)head;
+#endif
+  return t;
+}
+
+/* Every borrow: checks, refusals with messages, both sides, both kinds. */
 EXTREF__HIDDEN extref_status_t extref__borrow(extref__slot_t *s,
                                               const extref_type_t *asked,
                                               bool exclusive,
                                               extref_borrow_t *result);
+
+/* The common case inline: a live payload of exactly the asked descriptor,
+ * thread-bound on its own thread (plain loads and stores) or SEND (one
+ * CAS), no conflict. Anything else takes the full path above. */
+static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
+                                                    const extref_type_t *asked,
+                                                    bool excl,
+                                                    extref_borrow_t *result) {
+  uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  if (EXTREF__LIKELY((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
+                     s->type == asked &&
+                     s->thread == extref__thread_id())) {
+    uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
+    uint64_t n;
+    if (excl) {
+      if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)))
+        goto full;
+      n = w | EXTREF__EX_HOME;
+    } else {
+      if (EXTREF__UNLIKELY((w & (EXTREF__TAKEN | EXTREF__EX_MASK)) ||
+                           (w & EXTREF__SH_HOME_MASK) ==
+                               EXTREF__SH_HOME_MASK))
+        goto full;
+      n = w + EXTREF__SH_HOME_ONE;
+    }
+    if (!(s->flags & EXTREF_TYPE_SEND))
+      atomic_store_explicit(&s->count, n, memory_order_relaxed);
+    else if (!atomic_compare_exchange_strong_explicit(
+                 &s->count, &w, n, memory_order_acq_rel,
+                 memory_order_relaxed))
+      goto full;
+    result->payload = s->payload;
+    result->token = s->token_base | (excl ? EXTREF__TOKEN_EXCL : 0);
+    return EXTREF_OK;
+  }
+full:
+  return extref__borrow(s, asked, excl, result);
+}
 /* The clone-out under a transient shared borrow. */
 EXTREF__HIDDEN extref_status_t extref__clone_out(extref__slot_t *s,
                                                  const extref_type_t *asked,

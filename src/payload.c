@@ -16,6 +16,8 @@ extref_status_t extref__payload_new(const extref_type_t *type, void *payload,
   s->flags = type->flags & (EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP);
   s->payload = payload;
   s->thread = extref__thread_id();
+  s->token_base =
+      extref__token_base(s, atomic_load_explicit(&s->head, memory_order_relaxed));
   atomic_store_explicit(&s->env, env, memory_order_relaxed);
   atomic_store_explicit(&s->external_bytes, external_bytes,
                         memory_order_relaxed);
