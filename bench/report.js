@@ -23,6 +23,11 @@ const machine = [
   ['nproc', sh('nproc')],
   ['CPU', cpu],
   ['kernel', sh('uname -sr')],
+  ['load average (1 min) at start / end', r.loadavg
+    ? r.loadavg.map((x) => x.toFixed(2)).join(' / ') +
+      ' (the cores are shared; other work in the machine shows here)'
+    : 'unknown'],
+  ['run time', r.seconds ? r.seconds.toFixed(0) + ' s' : 'unknown'],
   ['Node.js', process.version],
   ['rustc', sh('rustc --version')],
   ['gcc', sh('gcc --version')],
@@ -51,6 +56,9 @@ md += 'Written by `bench/run.sh` (`./dev bench`); do not edit by hand.\n\n';
 md += '## Machine\n\n| | |\n|---|---|\n';
 for (const [k, v] of machine) md += `| ${k} | ${v} |\n`;
 md += '\n## Method\n\n';
+md += '- Times are CPU time of the measuring thread ' +
+  '(`CLOCK_THREAD_CPUTIME_ID`), so time spent descheduled on a shared ' +
+  'machine is not counted; only "created and collected" is wall time.\n';
 md += '- Native rows: one loop of ' + r.cfg.loopN + ' accesses inside one ' +
   'call into the C bench addon (`bench/native/bench.c`), timed around the ' +
   'loop; ' + r.cfg.loopRounds + ' rounds, variants alternated (rotated ' +
@@ -75,7 +83,9 @@ md += '- Memory: a fresh Node process per sample keeps ' + r.cfg.memN +
 md += '- Contention: each thread owns a hold (`extref_hold_dup`) on one SEND ' +
   'payload and does ' + r.cfg.contN + ' `extref_hold_ref` + release; ' +
   'ns/op is the median over threads of each thread\'s own loop time / ops ' +
-  '(with more threads than cores, time spent descheduled counts).\n\n';
+  '(CPU time: with more threads than cores, the waiting for a core is not ' +
+  'counted, the cache-line traffic is); the note gives wall time / all ' +
+  'ops.\n\n';
 md += `## Results\n\n${met} goals met, ${missed.length} missed` +
   (missed.length ? ': ' + missed.map((x) => '`' + x.key + '`').join(', ')
    : '') + '.\n\n';
