@@ -2,6 +2,7 @@
 //!
 //!   zig build          the test addon, installed as zig-out/lib/extref_zig.node
 //!   zig build test     unit tests of extref.zig (no JS host needed)
+//!   zig build test-bin the same tests as zig-out/bin/extref-unit
 //!
 //! libextref is found with pkg-config (PKG_CONFIG_PATH must reach extref.pc).
 
@@ -65,4 +66,10 @@ pub fn build(b: *std.Build) void {
     });
     const run_tests = b.addRunArtifact(tests);
     b.step("test", "Run the unit tests of extref.zig").dependOn(&run_tests.step);
+    // The same tests as zig-out/bin/extref-unit, for runners that want one
+    // line per test (tests/suites/22-zig.sh).
+    const install_tests = b.addInstallArtifact(tests, .{
+        .dest_sub_path = "extref-unit",
+    });
+    b.step("test-bin", "Install the unit test binary").dependOn(&install_tests.step);
 }

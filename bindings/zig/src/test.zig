@@ -161,3 +161,22 @@ test "drop_callback_runs_deinit_and_frees" {
     T.descriptor.drop.?(p, null, null);
     try testing.expectEqual(before + 1, deinits);
 }
+
+test "calls_needing_a_host_answer_no_runtime" {
+    // No Node-API host in a zig test binary: the library must say so
+    // instead of touching the env (a dummy, never dereferenced).
+    var dummy: u64 = 0;
+    const env: extref.Env = @ptrCast(&dummy);
+    const P = extref.Type(Pair, tag, "Pair", .{});
+    try testing.expectError(error.NoRuntime, P.create(env, .{ .a = 1, .b = 2 }, 0));
+    var dummy_value: u64 = 0;
+    const value: extref.Value = @ptrCast(&dummy_value);
+    try testing.expectError(error.NoRuntime, P.ref(env, value));
+    try testing.expectError(error.NoRuntime, P.mutRef(env, value));
+    try testing.expectError(error.NoRuntime, P.hold(env, value));
+    // A NULL value is an argument error, found before the runtime is.
+    try testing.expectError(error.InvalidArg, P.ref(env, null));
+    try testing.expectEqual(@as(u64, 0), dummy);
+    try testing.expectEqual(@as(u64, 0), dummy_value);
+    try testing.expectEqual(@as(u64, 0), (try extref.stats()).live_payloads);
+}

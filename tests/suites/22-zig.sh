@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Suite 22: the Zig binding, bindings/zig.
+#   - Zig from PyPI `ziglang` in the venv _tools/py (installed if missing);
+#   - `zig build` links libextref through pkg-config and builds the test
+#     addon zig-out/lib/extref_zig.node;
+#   - the unit tests of extref.zig (`zig build test-bin`, one line each):
+#     layout against translate-c of extref.h, statuses, descriptors;
+#   - node:test cases driving the addon (bindings/zig/test/*.test.js).
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
+need_stage
+
+ZIGDIR="$EXTREF_ROOT/bindings/zig"
+PY="$EXTREF_ROOT/_tools/py/bin/python"
+
+if ! "$PY" -m ziglang version >/dev/null 2>&1; then
+  check "install ziglang from PyPI into _tools/py" bash -c \
+    "python3 -m venv '$EXTREF_ROOT/_tools/py' &&
+     '$EXTREF_ROOT/_tools/py/bin/pip' install -q ziglang"
+fi
+zig() { "$PY" -m ziglang "$@"; }
+if ! zig version >/dev/null 2>&1; then
+  fail "zig is not available"
+  finish
+  exit 1
+fi
+echo "zig $(zig version)"
+
+cd "$ZIGDIR" || exit 1
+check "zig_build_addon_with_pkg_config" zig build -j2
+ADDON="$ZIGDIR/zig-out/lib/extref_zig.node"
+links_stage "zig_addon_links_staged_libextref" "$ADDON"
+
+# The unit tests, one case per Zig test.
+if out="$(zig build -j2 test-bin 2>&1)"; then
+  out="$("$ZIGDIR/zig-out/bin/extref-unit" 2>&1)"
+  rc=$?
+  total="$(sed -nE 's|^[0-9]+/([0-9]+) .*|\1|p' <<<"$out" | head -1)"
+  seen=0
+  while IFS= read -r line; do
+    name="$(sed -E 's|^[0-9]+/[0-9]+ (test\.)*([^ ]*)\.\.\..*|\2|' <<<"$line")"
+    seen=$((seen + 1))
+    case "$line" in
+      *...OK) pass "zig unit: $name" ;;
+      *...SKIP*) skip "zig unit: $name (skipped by the test)" ;;
+      *) fail "zig unit: $name"
+         grep -A8 -F "$line" <<<"$out" | tail -n +2 | sed 's/^/    /' ;;
+    esac
+  done < <(grep -E '^[0-9]+/[0-9]+ ' <<<"$out")
+  # A crash part way, or a failing exit with no failed test, is a failure.
+  if [ -z "$total" ] || [ "$seen" -ne "$total" ] ||
+    { [ "$rc" -ne 0 ] && ! grep -q '\.\.\.FAIL' <<<"$out"; }; then
+    fail "zig unit tests: $seen of ${total:-?} reported, exit $rc"
+    tail -15 <<<"$out" | sed 's/^/    /'
+  fi
+else
+  fail "zig_build_unit_tests"
+  tail -25 <<<"$out" | sed 's/^/    /'
+fi
+
+EXTREF_ZIG_ADDON="$ADDON" node_tests "$ZIGDIR"/test/*.test.js
+finish
