@@ -13,7 +13,8 @@
 //!
 //! ```
 //! use extref_sys::*;
-//! let name = unsafe { std::ffi::CStr::from_ptr(extref_status_name(EXTREF_TAKEN)) };
+//! let name = unsafe { extref_status_name(EXTREF_TAKEN) };
+//! let name = unsafe { std::ffi::CStr::from_ptr(name) };
 //! assert_eq!(name.to_str().unwrap(), "EXTREF_TAKEN");
 //! assert_eq!(unsafe { extref_version() } >> 16, EXTREF_VERSION_MAJOR);
 //! ```
@@ -200,7 +201,8 @@ pub struct extref_tag_t {
 ///
 /// ```
 /// # use extref_sys::*;
-/// unsafe extern "C" fn drop_i64(p: *mut core::ffi::c_void, _: *mut core::ffi::c_void, _: napi_env) {
+/// use core::ffi::c_void;
+/// unsafe extern "C" fn drop_i64(p: *mut c_void, _: *mut c_void, _: napi_env) {
 ///   drop(Box::from_raw(p as *mut i64));
 /// }
 /// let cb: extref_drop_cb = Some(drop_i64);
@@ -213,14 +215,20 @@ pub type extref_drop_cb =
 ///
 /// ```
 /// # use extref_sys::*;
-/// unsafe extern "C" fn clone_i64(p: *const core::ffi::c_void, d: *mut core::ffi::c_void, _: *mut core::ffi::c_void) -> core::ffi::c_int {
+/// use core::ffi::{c_int, c_void};
+/// unsafe extern "C" fn clone_i64(
+///   p: *const c_void,
+///   d: *mut c_void,
+///   _: *mut c_void,
+/// ) -> c_int {
 ///   *(d as *mut i64) = *(p as *const i64);
 ///   0
 /// }
 /// let cb: extref_clone_cb = Some(clone_i64);
 /// ```
-pub type extref_clone_cb =
-  Option<unsafe extern "C" fn(*const c_void, *mut c_void, *mut c_void) -> c_int>;
+pub type extref_clone_cb = Option<
+  unsafe extern "C" fn(*const c_void, *mut c_void, *mut c_void) -> c_int,
+>;
 
 /// A type descriptor (`extref_type_t`). Give it static storage: it must
 /// outlive every payload created with it.
@@ -327,7 +335,10 @@ pub struct extref_error_t {
 ///
 /// ```
 /// # use extref_sys::*;
-/// let mut s = extref_stats_t { struct_size: core::mem::size_of::<extref_stats_t>() as u32, ..Default::default() };
+/// let mut s = extref_stats_t {
+///   struct_size: core::mem::size_of::<extref_stats_t>() as u32,
+///   ..Default::default()
+/// };
 /// unsafe { extref_stats_get(&mut s) };
 /// ```
 #[repr(C)]
@@ -359,13 +370,13 @@ extern "C" {
   ///
   /// ```no_run
   /// # use extref_sys::*;
-/// # static COUNTER: extref_type_t = extref_type_t {
-/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
-/// #   flags: EXTREF_TYPE_SEND,
-/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
-/// #   name: c"Counter".as_ptr(), payload_size: 8,
-/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
-/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let payload = Box::into_raw(Box::new(5i64));
   /// let mut ext: napi_value = core::ptr::null_mut();
   /// let st = extref_external_create(env, &COUNTER, payload.cast(), 0, &mut ext);
@@ -384,13 +395,13 @@ extern "C" {
   ///
   /// ```no_run
   /// # use extref_sys::*;
-/// # static COUNTER: extref_type_t = extref_type_t {
-/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
-/// #   flags: EXTREF_TYPE_SEND,
-/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
-/// #   name: c"Counter".as_ptr(), payload_size: 8,
-/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
-/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut b = extref_borrow_t::EMPTY;
   /// if extref_external_ref(env, value, &COUNTER, &mut b).is_ok() {
   ///   let v = *(b.payload as *const i64);
@@ -409,13 +420,13 @@ extern "C" {
   ///
   /// ```no_run
   /// # use extref_sys::*;
-/// # static COUNTER: extref_type_t = extref_type_t {
-/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
-/// #   flags: EXTREF_TYPE_SEND,
-/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
-/// #   name: c"Counter".as_ptr(), payload_size: 8,
-/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
-/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut b = extref_borrow_t::EMPTY;
   /// if extref_external_mut_ref(env, value, &COUNTER, &mut b).is_ok() {
   ///   *(b.payload as *mut i64) += 1;
@@ -434,13 +445,13 @@ extern "C" {
   ///
   /// ```no_run
   /// # use extref_sys::*;
-/// # static COUNTER: extref_type_t = extref_type_t {
-/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
-/// #   flags: EXTREF_TYPE_SEND,
-/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
-/// #   name: c"Counter".as_ptr(), payload_size: 8,
-/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
-/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut dst = core::mem::MaybeUninit::<i64>::uninit();
   /// let st = extref_external_clone_out(env, value, &COUNTER, dst.as_mut_ptr().cast(), 8);
   /// assert_eq!(st, EXTREF_NOT_CLONEABLE); // COUNTER here has no clone callback
@@ -458,13 +469,13 @@ extern "C" {
   ///
   /// ```no_run
   /// # use extref_sys::*;
-/// # static COUNTER: extref_type_t = extref_type_t {
-/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
-/// #   flags: EXTREF_TYPE_SEND,
-/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
-/// #   name: c"Counter".as_ptr(), payload_size: 8,
-/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
-/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut p: *mut core::ffi::c_void = core::ptr::null_mut();
   /// if extref_external_take(env, value, &COUNTER, &mut p).is_ok() {
   ///   drop(Box::from_raw(p as *mut i64)); // now the caller's
@@ -482,13 +493,13 @@ extern "C" {
   ///
   /// ```no_run
   /// # use extref_sys::*;
-/// # static COUNTER: extref_type_t = extref_type_t {
-/// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
-/// #   flags: EXTREF_TYPE_SEND,
-/// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
-/// #   name: c"Counter".as_ptr(), payload_size: 8,
-/// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
-/// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut h: *mut extref_hold_t = core::ptr::null_mut();
   /// if extref_external_hold(env, value, &COUNTER, &mut h).is_ok() {
   ///   extref_hold_release(h);
@@ -596,8 +607,10 @@ extern "C" {
   /// extref_throw(env, EXTREF_MUT_BORROWED);
   /// # }
   /// ```
-  pub fn extref_throw(env: napi_env, status: extref_status_t)
-    -> extref_status_t;
+  pub fn extref_throw(
+    env: napi_env,
+    status: extref_status_t,
+  ) -> extref_status_t;
   /// The status name, e.g. `"EXTREF_MUT_BORROWED"`; `"EXTREF_UNKNOWN"` for an
   /// unknown value. Static, never NULL.
   ///

@@ -87,27 +87,62 @@ macro_rules! check_struct {
 fn struct_layouts_match_the_c_header() {
   let c = c_layout();
   check_struct!(c, extref_tag_t { lower, upper });
-  check_struct!(c, extref_type_t {
-    struct_size, flags, tag, name, payload_size, drop, clone, type_data
-  });
+  check_struct!(
+    c,
+    extref_type_t {
+      struct_size,
+      flags,
+      tag,
+      name,
+      payload_size,
+      drop,
+      clone,
+      type_data
+    }
+  );
   check_struct!(c, extref_borrow_t { payload, token });
-  check_struct!(c, extref_error_t { status, napi_status, message });
-  check_struct!(c, extref_stats_t {
-    struct_size, live_payloads, live_borrows, live_holds, drops,
-    deferred_drops, takes, external_bytes
-  });
-  assert_eq!(c["extref_status_t.size"], size_of::<extref_status_t>().to_string());
-  assert_eq!(c["extref_status_t.align"], align_of::<extref_status_t>().to_string());
+  check_struct!(
+    c,
+    extref_error_t {
+      status,
+      napi_status,
+      message
+    }
+  );
+  check_struct!(
+    c,
+    extref_stats_t {
+      struct_size,
+      live_payloads,
+      live_borrows,
+      live_holds,
+      drops,
+      deferred_drops,
+      takes,
+      external_bytes
+    }
+  );
+  assert_eq!(
+    c["extref_status_t.size"],
+    size_of::<extref_status_t>().to_string()
+  );
+  assert_eq!(
+    c["extref_status_t.align"],
+    align_of::<extref_status_t>().to_string()
+  );
 }
 
 #[test]
 fn status_values_match_the_c_table() {
   let c = c_layout();
-  let c_statuses: Vec<_> = c.keys().filter(|k| {
-    k.starts_with("EXTREF_")
-      && !matches!(k.as_str(), "EXTREF_TYPE_SEND" | "EXTREF_TYPE_JS_DROP")
-      && !k.starts_with("EXTREF_VERSION_")
-  }).collect();
+  let c_statuses: Vec<_> = c
+    .keys()
+    .filter(|k| {
+      k.starts_with("EXTREF_")
+        && !matches!(k.as_str(), "EXTREF_TYPE_SEND" | "EXTREF_TYPE_JS_DROP")
+        && !k.starts_with("EXTREF_VERSION_")
+    })
+    .collect();
   assert_eq!(c_statuses.len(), ALL_STATUSES.len(), "status count");
   for (st, name) in ALL_STATUSES {
     assert_eq!(c[*name], st.0.to_string(), "value of {name}");
@@ -123,8 +158,10 @@ fn flags_and_versions_match_the_c_header() {
   assert_eq!(c["EXTREF_VERSION_MINOR"], EXTREF_VERSION_MINOR.to_string());
   assert_eq!(c["EXTREF_VERSION_PATCH"], EXTREF_VERSION_PATCH.to_string());
   assert_eq!(c["EXTREF_VERSION_HEX"], EXTREF_VERSION_HEX.to_string());
-  assert_eq!(c["EXTREF_VERSION_STRING"],
-             EXTREF_VERSION_STRING.to_str().unwrap());
+  assert_eq!(
+    c["EXTREF_VERSION_STRING"],
+    EXTREF_VERSION_STRING.to_str().unwrap()
+  );
 }
 
 #[test]
@@ -181,11 +218,19 @@ fn stats_and_empty_release() {
     ..Default::default()
   };
   assert_eq!(unsafe { extref_stats_get(&mut s) }, EXTREF_OK);
-  let mut small = extref_stats_t { struct_size: 4, ..Default::default() };
+  let mut small = extref_stats_t {
+    struct_size: 4,
+    ..Default::default()
+  };
   assert_eq!(unsafe { extref_stats_get(&mut small) }, EXTREF_INVALID_ARG);
   let mut b = extref_borrow_t::EMPTY;
   assert_eq!(unsafe { extref_borrow_release(&mut b) }, EXTREF_INVALID_ARG);
-  assert_eq!(unsafe { extref_borrow_release(std::ptr::null_mut()) },
-             EXTREF_INVALID_ARG);
-  assert_eq!(unsafe { extref_hold_release(std::ptr::null_mut()) }, EXTREF_OK);
+  assert_eq!(
+    unsafe { extref_borrow_release(std::ptr::null_mut()) },
+    EXTREF_INVALID_ARG
+  );
+  assert_eq!(
+    unsafe { extref_hold_release(std::ptr::null_mut()) },
+    EXTREF_OK
+  );
 }

@@ -124,7 +124,10 @@ impl Error {
     match status {
       EXTREF_INVALID_ARG => Error::InvalidArg(message),
       EXTREF_NO_MEMORY => Error::NoMemory(message),
-      EXTREF_NAPI_FAILED => Error::NapiFailed { napi_status, message },
+      EXTREF_NAPI_FAILED => Error::NapiFailed {
+        napi_status,
+        message,
+      },
       EXTREF_NO_RUNTIME => Error::NoRuntime(message),
       EXTREF_NOT_EXTERNAL => Error::NotExternal(message),
       EXTREF_FOREIGN => Error::Foreign(message),
@@ -138,7 +141,10 @@ impl Error {
       EXTREF_BAD_SIZE => Error::BadSize(message),
       EXTREF_OVERFLOW => Error::Overflow(message),
       EXTREF_HELD => Error::Held(message),
-      other => Error::Unknown { status: other.0, message },
+      other => Error::Unknown {
+        status: other.0,
+        message,
+      },
     }
   }
 
@@ -181,7 +187,9 @@ impl Error {
   pub fn name(&self) -> &'static str {
     // SAFETY: static text, never NULL.
     let p = unsafe { sys::extref_status_name(self.status()) };
-    unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("EXTREF_UNKNOWN")
+    unsafe { CStr::from_ptr(p) }
+      .to_str()
+      .unwrap_or("EXTREF_UNKNOWN")
   }
 
   /// The library's message.

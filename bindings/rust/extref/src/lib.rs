@@ -99,7 +99,10 @@ impl<'a> Value<'a> {
   /// # }
   /// ```
   pub unsafe fn from_raw(raw: sys::napi_value) -> Value<'a> {
-    Value { raw, _scope: PhantomData }
+    Value {
+      raw,
+      _scope: PhantomData,
+    }
   }
 
   /// The raw `napi_value`, to hand back to any Node-API layer.
@@ -129,7 +132,10 @@ impl<'a> Env<'a> {
   /// # }
   /// ```
   pub unsafe fn from_raw(raw: sys::napi_env) -> Env<'a> {
-    Env { raw, _scope: PhantomData }
+    Env {
+      raw,
+      _scope: PhantomData,
+    }
   }
 
   /// The raw `napi_env`.
@@ -186,7 +192,10 @@ impl<'a> Env<'a> {
       )
     };
     if st.is_ok() {
-      Ok(Value { raw: out, _scope: PhantomData })
+      Ok(Value {
+        raw: out,
+        _scope: PhantomData,
+      })
     } else {
       let err = Error::from_status(st);
       // SAFETY: on failure the caller still owns the payload.
@@ -215,7 +224,10 @@ impl<'a> Env<'a> {
     check(unsafe {
       sys::extref_external_ref(self.raw, value.raw, T::DESCRIPTOR, &mut b)
     })?;
-    Ok(Ref { borrow: Borrow::new(b), _t: PhantomData })
+    Ok(Ref {
+      borrow: Borrow::new(b),
+      _t: PhantomData,
+    })
   }
 
   /// An exclusive borrow (`&mut T`) of an external's payload. Fails with
@@ -241,7 +253,10 @@ impl<'a> Env<'a> {
     check(unsafe {
       sys::extref_external_mut_ref(self.raw, value.raw, T::DESCRIPTOR, &mut b)
     })?;
-    Ok(RefMut { borrow: Borrow::new(b), _t: PhantomData })
+    Ok(RefMut {
+      borrow: Borrow::new(b),
+      _t: PhantomData,
+    })
   }
 
   /// A clone of the payload, made under a shared borrow with the type's
@@ -311,7 +326,10 @@ impl<'a> Env<'a> {
       sys::extref_external_hold(self.raw, value.raw, T::DESCRIPTOR, &mut out)
     })?;
     match NonNull::new(out) {
-      Some(raw) => Ok(Hold { raw, _t: PhantomData }),
+      Some(raw) => Ok(Hold {
+        raw,
+        _t: PhantomData,
+      }),
       None => Err(Error::with_message(
         sys::EXTREF_INVALID_ARG,
         "extref_external_hold returned OK and a NULL hold".into(),
@@ -443,7 +461,10 @@ impl<T: ExtrefType> Hold<T> {
     let mut b = sys::extref_borrow_t::EMPTY;
     // SAFETY: self.raw is a live hold.
     check(unsafe { sys::extref_hold_ref(self.raw.as_ptr(), &mut b) })?;
-    Ok(Ref { borrow: Borrow::new(b), _t: PhantomData })
+    Ok(Ref {
+      borrow: Borrow::new(b),
+      _t: PhantomData,
+    })
   }
 
   /// An exclusive borrow through the hold (checked at run time, so `&self`
@@ -460,7 +481,10 @@ impl<T: ExtrefType> Hold<T> {
     let mut b = sys::extref_borrow_t::EMPTY;
     // SAFETY: self.raw is a live hold.
     check(unsafe { sys::extref_hold_mut_ref(self.raw.as_ptr(), &mut b) })?;
-    Ok(RefMut { borrow: Borrow::new(b), _t: PhantomData })
+    Ok(RefMut {
+      borrow: Borrow::new(b),
+      _t: PhantomData,
+    })
   }
 
   /// A clone of the payload, through the hold.
@@ -503,7 +527,10 @@ impl<T: ExtrefType> Hold<T> {
     // SAFETY: self.raw is a live hold.
     check(unsafe { sys::extref_hold_dup(self.raw.as_ptr(), &mut out) })?;
     NonNull::new(out)
-      .map(|raw| Hold { raw, _t: PhantomData })
+      .map(|raw| Hold {
+        raw,
+        _t: PhantomData,
+      })
       .ok_or_else(|| {
         Error::with_message(
           sys::EXTREF_INVALID_ARG,
@@ -529,7 +556,10 @@ impl<T: ExtrefType> Hold<T> {
     let mut b = sys::extref_borrow_t::EMPTY;
     // SAFETY: self.raw is a live hold.
     check(unsafe { sys::extref_hold_ref(self.raw.as_ptr(), &mut b) })?;
-    Ok(HeldRef { borrow: ManuallyDrop::new(Borrow::new(b)), hold: self })
+    Ok(HeldRef {
+      borrow: ManuallyDrop::new(Borrow::new(b)),
+      hold: self,
+    })
   }
 
   /// Turns the hold into an owning exclusive borrow (see
@@ -547,7 +577,10 @@ impl<T: ExtrefType> Hold<T> {
     let mut b = sys::extref_borrow_t::EMPTY;
     // SAFETY: self.raw is a live hold.
     check(unsafe { sys::extref_hold_mut_ref(self.raw.as_ptr(), &mut b) })?;
-    Ok(HeldMut { borrow: ManuallyDrop::new(Borrow::new(b)), hold: self })
+    Ok(HeldMut {
+      borrow: ManuallyDrop::new(Borrow::new(b)),
+      hold: self,
+    })
   }
 
   /// Gives up ownership of the raw hold (release it with
@@ -582,7 +615,10 @@ impl<T: ExtrefType> Hold<T> {
   /// # }
   /// ```
   pub unsafe fn from_raw(raw: NonNull<sys::extref_hold_t>) -> Hold<T> {
-    Hold { raw, _t: PhantomData }
+    Hold {
+      raw,
+      _t: PhantomData,
+    }
   }
 }
 

@@ -354,7 +354,10 @@ impl<T: ExtrefType> NewExtref<T> {
   /// let n = extref::napi::NewExtref::new(Counter { value: 1 });
   /// ```
   pub fn new(value: T) -> NewExtref<T> {
-    NewExtref { value, external_bytes: 0 }
+    NewExtref {
+      value,
+      external_bytes: 0,
+    }
   }
 
   /// Announces `bytes` of native memory kept alive by the payload.

@@ -124,7 +124,10 @@ pub const fn descriptor<T: ExtrefType>(
   sys::extref_type_t {
     struct_size: size_of::<sys::extref_type_t>() as u32,
     flags,
-    tag: sys::extref_tag_t { lower: T::TAG.lower, upper: T::TAG.upper },
+    tag: sys::extref_tag_t {
+      lower: T::TAG.lower,
+      upper: T::TAG.upper,
+    },
     name: T::NAME.as_ptr(),
     payload_size: size_of::<T>(),
     drop: Some(drop_box::<T>),

@@ -136,7 +136,13 @@ fn clone_callback_writes_into_uninit() {
 fn drop_callback_drops_the_box_once() {
   let p = Box::into_raw(Box::new(Dropped(1)));
   let cb = Dropped::DESCRIPTOR.drop.unwrap();
-  unsafe { cb(p.cast::<c_void>(), std::ptr::null_mut(), std::ptr::null_mut()) };
+  unsafe {
+    cb(
+      p.cast::<c_void>(),
+      std::ptr::null_mut(),
+      std::ptr::null_mut(),
+    )
+  };
   assert_eq!(DROPPED_DROPS.load(Ordering::SeqCst), 1);
 }
 
@@ -175,8 +181,14 @@ fn every_env_call_without_a_host_is_no_runtime() {
   let env = no_env();
   let v = no_value();
   assert!(matches!(env.borrow::<Counter>(v), Err(Error::NoRuntime(_))));
-  assert!(matches!(env.borrow_mut::<Counter>(v), Err(Error::NoRuntime(_))));
-  assert!(matches!(env.clone_out::<Counter>(v), Err(Error::NoRuntime(_))));
+  assert!(matches!(
+    env.borrow_mut::<Counter>(v),
+    Err(Error::NoRuntime(_))
+  ));
+  assert!(matches!(
+    env.clone_out::<Counter>(v),
+    Err(Error::NoRuntime(_))
+  ));
   assert!(matches!(env.take::<Counter>(v), Err(Error::NoRuntime(_))));
   assert!(matches!(env.hold::<Counter>(v), Err(Error::NoRuntime(_))));
   let e = Error::NoRuntime(String::new());
@@ -194,7 +206,13 @@ fn errors_map_every_status_both_ways() {
     assert_eq!(e.napi_status().is_some(), *st == sys::EXTREF_NAPI_FAILED);
   }
   let unknown = Error::with_message(sys::extref_status_t(77), "x".into(), 0);
-  assert_eq!(unknown, Error::Unknown { status: 77, message: "x".into() });
+  assert_eq!(
+    unknown,
+    Error::Unknown {
+      status: 77,
+      message: "x".into()
+    }
+  );
   assert_eq!(unknown.name(), "EXTREF_UNKNOWN");
   let boxed: Box<dyn std::error::Error> = Box::new(unknown);
   assert!(boxed.to_string().contains("EXTREF_UNKNOWN"));
@@ -205,18 +223,20 @@ fn from_status_uses_the_last_error_message() {
   // Provoke a real failure: releasing NULL is EXTREF_INVALID_ARG.
   let st = unsafe { sys::extref_borrow_release(std::ptr::null_mut()) };
   assert_eq!(st, sys::EXTREF_INVALID_ARG);
-  let last = unsafe {
-    std::ffi::CStr::from_ptr((*sys::extref_last_error()).message)
-  }
-  .to_string_lossy()
-  .into_owned();
+  let last =
+    unsafe { std::ffi::CStr::from_ptr((*sys::extref_last_error()).message) }
+      .to_string_lossy()
+      .into_owned();
   let e = Error::from_status(st);
   assert!(matches!(e, Error::InvalidArg(_)));
-  assert_eq!(e.message(), if last.is_empty() {
-    "an argument was NULL or malformed, or the borrow is not live"
-  } else {
-    last.as_str()
-  });
+  assert_eq!(
+    e.message(),
+    if last.is_empty() {
+      "an argument was NULL or malformed, or the borrow is not live"
+    } else {
+      last.as_str()
+    }
+  );
   assert!(e.is_type_error());
 }
 

@@ -1,7 +1,7 @@
 //! A napi-rs addon over the `extref` crate. It serves two purposes:
 //! the Node tests of the Rust bindings (test/*.test.js) and the
 //! cross-language tests, which need a Rust-created `Counter` and an
-//! exclusive borrow held in Rust. Exports are listed in bindings/rust/README.md.
+//! exclusive borrow held in Rust. Exports: bindings/rust/README.md.
 #![deny(clippy::all)]
 
 use std::cell::RefCell;
@@ -63,8 +63,10 @@ extref::extref_type!(unsafe impl Local {
 });
 
 thread_local! {
-  static HELD_MUT: RefCell<Option<HeldMut<Counter>>> = const { RefCell::new(None) };
-  static HOLDS: RefCell<Vec<Hold<Counter>>> = const { RefCell::new(Vec::new()) };
+  static HELD_MUT: RefCell<Option<HeldMut<Counter>>> =
+    const { RefCell::new(None) };
+  static HOLDS: RefCell<Vec<Hold<Counter>>> =
+    const { RefCell::new(Vec::new()) };
 }
 
 #[napi]
@@ -338,8 +340,15 @@ pub fn local_hold_off_thread(c: Extref<Local>) -> Result<Vec<String>> {
     let mut b = extref::sys::extref_borrow_t::EMPTY;
     let st1 = unsafe { extref::sys::extref_hold_ref(h, &mut b) };
     let st2 = unsafe { extref::sys::extref_hold_release(h) };
-    [st1, st2].map(|s| extref::Error::with_message(s, String::new(), 0))
-      .map(|e| if e.status().is_ok() { "EXTREF_OK" } else { e.name() })
+    [st1, st2]
+      .map(|s| extref::Error::with_message(s, String::new(), 0))
+      .map(|e| {
+        if e.status().is_ok() {
+          "EXTREF_OK"
+        } else {
+          e.name()
+        }
+      })
       .map(String::from)
       .to_vec()
   })
