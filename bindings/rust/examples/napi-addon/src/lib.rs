@@ -364,3 +364,110 @@ pub fn local_hold_off_thread(c: Extref<Local>) -> Result<Vec<String>> {
   out.push(v.to_string());
   Ok(out)
 }
+
+/// A type whose Clone and Drop panic (when `boom` is set): the panics must
+/// be caught in the callbacks, never unwind into C.
+#[repr(C)]
+pub struct Boom {
+  pub boom: i64,
+}
+
+static BOOM_DROPS: AtomicU64 = AtomicU64::new(0);
+
+impl Clone for Boom {
+  fn clone(&self) -> Self {
+    if self.boom != 0 {
+      panic!("Boom::clone panics on purpose");
+    }
+    Boom { boom: 0 }
+  }
+}
+
+impl Drop for Boom {
+  fn drop(&mut self) {
+    BOOM_DROPS.fetch_add(1, Ordering::SeqCst);
+    if self.boom != 0 {
+      panic!("Boom::drop panics on purpose");
+    }
+  }
+}
+
+extref::extref_type!(unsafe impl Boom {
+  tag: (0x6c69626578747265, 0x426f6f6d54797065),
+  name: c"Boom",
+  clone: true,
+});
+
+#[napi]
+pub fn create_boom(boom: bool) -> NewExtref<Boom> {
+  NewExtref::new(Boom { boom: boom as i64 })
+}
+
+#[napi]
+pub fn clone_boom(c: Extref<Boom>) -> Result<i64> {
+  let b = c.clone_out().or_throw(&c)?;
+  Ok(b.boom)
+}
+
+#[napi]
+pub fn boom_drop_count() -> f64 {
+  BOOM_DROPS.load(Ordering::SeqCst) as f64
+}
+
+/// A Counter-like type flagged EXTREF_TYPE_JS_DROP: its drop must run on
+/// the JS thread even when the last hold ends on a worker.
+#[repr(C)]
+pub struct JsDropped {
+  pub value: i64,
+}
+
+static JS_DROPS_ON_JS_THREAD: AtomicU64 = AtomicU64::new(0);
+static JS_DROPS_ELSEWHERE: AtomicU64 = AtomicU64::new(0);
+static JS_THREAD: std::sync::OnceLock<std::thread::ThreadId> =
+  std::sync::OnceLock::new();
+
+impl Drop for JsDropped {
+  fn drop(&mut self) {
+    if JS_THREAD.get() == Some(&std::thread::current().id()) {
+      JS_DROPS_ON_JS_THREAD.fetch_add(1, Ordering::SeqCst);
+    } else {
+      JS_DROPS_ELSEWHERE.fetch_add(1, Ordering::SeqCst);
+    }
+  }
+}
+
+extref::extref_type!(unsafe impl JsDropped {
+  tag: (0x6c69626578747265, 0x4a7344726f707065),
+  name: c"JsDropped",
+  send: true,
+  js_drop: true,
+});
+
+#[napi]
+pub fn create_js_dropped(value: i64) -> NewExtref<JsDropped> {
+  let _ = JS_THREAD.set(std::thread::current().id());
+  NewExtref::new(JsDropped { value })
+}
+
+/// Holds the payload on a worker thread for `ms` ms, then releases it there.
+#[napi]
+pub async fn js_dropped_read_after(h: Hold<JsDropped>, ms: u32) -> Result<i64> {
+  tokio::task::spawn_blocking(move || {
+    std::thread::sleep(Duration::from_millis(ms as u64));
+    let v = h.borrow()?.value;
+    drop(h);
+    Ok::<i64, extref::Error>(v)
+  })
+  .await
+  .map_err(|e| Error::from_reason(e.to_string()))?
+  .map_err(Error::from)
+}
+
+/// [drops on the JS thread, drops elsewhere] of JsDropped.
+#[napi]
+pub fn js_dropped_counts() -> Vec<f64> {
+  vec![
+    JS_DROPS_ON_JS_THREAD.load(Ordering::SeqCst) as f64,
+    JS_DROPS_ELSEWHERE.load(Ordering::SeqCst) as f64,
+  ]
+}

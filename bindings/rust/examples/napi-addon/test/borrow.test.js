@@ -220,3 +220,28 @@ test('a thread-bound payload is EXTREF_WRONG_THREAD off its thread', () => {
     ['EXTREF_WRONG_THREAD', 'EXTREF_WRONG_THREAD', '4']);
   assert.equal(a.stats().liveHolds, holds);
 });
+
+test('a panicking Clone is EXTREF_CLONE_FAILED, a panicking Drop is caught',
+  async () => {
+    assert.equal(a.cloneBoom(a.createBoom(false)), 0);
+    throwsCode(() => a.cloneBoom(a.createBoom(true)), 'EXTREF_CLONE_FAILED');
+    await collect();
+    const drops = a.boomDropCount();
+    (() => { a.createBoom(true); })();
+    await collect();
+    assert.equal(a.boomDropCount(), drops + 1, 'Drop ran (and panicked)');
+    assert.equal(a.getValue(a.createCounter(3)), 3, 'the process goes on');
+  });
+
+test('EXTREF_TYPE_JS_DROP: a drop released on a worker runs on the JS thread',
+  async () => {
+    await collect();
+    const [onJs0, elsewhere0] = a.jsDroppedCounts();
+    const p = a.jsDroppedReadAfter(a.createJsDropped(6), 100);
+    await collect(); // the external is gone; the worker still holds it
+    assert.equal(await p, 6);
+    for (let i = 0; i < 40 && a.jsDroppedCounts()[0] === onJs0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.deepEqual(a.jsDroppedCounts(), [onJs0 + 1, elsewhere0]);
+  });
