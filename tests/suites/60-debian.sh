@@ -18,7 +18,8 @@ ok()   { pass=$((pass + 1)); echo "ok      - $1"; }
 bad()  { fail=$((fail + 1)); echo "FAIL    - $1"; [ -n "${2:-}" ] && sed 's/^/          | /' "$2" | tail -n "${3:-25}"; return 0; }
 skipped() { skip=$((skip + 1)); echo "skipped - $1 ($2)"; }
 
-# The checks of the installed packages run without the staged build in view.
+# The package build and the checks of the installed packages run without the
+# staged build (_stage) in view.
 sys() { env -u PKG_CONFIG_PATH -u LD_LIBRARY_PATH -u MANPATH "$@"; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/extref-debian.XXXXXX")"
@@ -31,13 +32,16 @@ purge() {
 }
 # The build and lintian logs outlive the scratch dir, in the ignored _logs/.
 LOGS="$ROOT/_logs/60-debian"
+# Silent: nothing may follow the summary line.
 cleanup() {
-  purge
-  rm -rf "$LOGS"; mkdir -p "$LOGS" 2>/dev/null &&
-    for f in dist bdeps build lintian install cc node purge; do
-      [ -f "$WORK/$f.log" ] && cp "$WORK/$f.log" "$LOGS/"
-    done
-  rm -rf "$WORK"
+  {
+    purge
+    rm -rf "$LOGS" && mkdir -p "$LOGS" &&
+      for f in dist bdeps build lintian install cc node purge; do
+        [ -f "$WORK/$f.log" ] && cp "$WORK/$f.log" "$LOGS/"
+      done
+    rm -rf "$WORK"
+  } >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -52,15 +56,23 @@ for tool in dpkg-buildpackage dpkg-parsechangelog lintian autoreconf make; do
 done
 
 # ---- Scratch copy of the tracked files, as they are in the working tree. ----
-mkdir -p "$WORK/tree"
-if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-  (cd "$ROOT" && git ls-files -z | while IFS= read -r -d '' f; do
-     [ -e "$f" ] && printf '%s\0' "$f"; done) > "$WORK/files"
-  tar -C "$ROOT" --null -T "$WORK/files" -cf - | tar -C "$WORK/tree" -xf -
-else
-  tar -C "$ROOT" --exclude='./_*' --exclude=./.git -cf - . |
-    tar -C "$WORK/tree" -xf -
+# Without git (an unpacked tarball), everything but build outputs.
+git_() { git -c safe.directory="$ROOT" -C "$ROOT" "$@"; }
+if git_ rev-parse --git-dir >/dev/null 2>&1; then
+  git_ ls-files -z | while IFS= read -r -d '' f; do
+    [ -e "$ROOT/$f" ] && printf '%s\0' "$f"; done > "$WORK/files"
 fi
+copy_tree() {
+  mkdir -p "$1"
+  if [ -s "$WORK/files" ]; then
+    tar -C "$ROOT" --null -T "$WORK/files" -cf - | tar -C "$1" -xf -
+  else
+    tar -C "$ROOT" --exclude='./_*' --exclude=./.git --exclude=target \
+      --exclude=node_modules --exclude=.zig-cache --exclude=zig-out \
+      --exclude='*.node' -cf - . | tar -C "$1" -xf -
+  fi
+}
+copy_tree "$WORK/tree"
 
 VERSION="$(dpkg-parsechangelog -l "$WORK/tree/debian/changelog" -S Version)"
 UPSTREAM="${VERSION%-*}"
@@ -76,8 +88,8 @@ fi
 
 # ---- make dist: the upstream tarball. ----
 SRC="$WORK/libextref-$UPSTREAM"
-if (cd "$WORK/tree" && autoreconf -fi && ./configure -q &&
-    make -j"$JOBS" dist) >"$WORK/dist.log" 2>&1 &&
+if (cd "$WORK/tree" && sys autoreconf -fi && sys ./configure -q &&
+    sys make -j"$JOBS" dist) >"$WORK/dist.log" 2>&1 &&
    [ -f "$WORK/tree/libextref-$UPSTREAM.tar.gz" ]; then
   ok "make dist produces libextref-$UPSTREAM.tar.gz"
   mv "$WORK/tree/libextref-$UPSTREAM.tar.gz" \
@@ -91,12 +103,7 @@ else
   # no orig tarball for a binary-only build).
   echo "          (building the packages from the tree instead of the tarball)"
   rm -rf "$WORK/tree"
-  mkdir -p "$SRC"
-  if [ -s "$WORK/files" ]; then
-    tar -C "$ROOT" --null -T "$WORK/files" -cf - | tar -C "$SRC" -xf -
-  else
-    tar -C "$ROOT" --exclude='./_*' --exclude=./.git -cf - . | tar -C "$SRC" -xf -
-  fi
+  copy_tree "$SRC"
 fi
 rm -rf "$WORK/tree"
 
@@ -116,12 +123,12 @@ else
 fi
 
 built=0
-if (cd "$SRC" && dpkg-buildpackage -us -uc -b -j"$JOBS") \
+if (cd "$SRC" && sys dpkg-buildpackage -us -uc -b -j"$JOBS") \
      >"$WORK/build.log" 2>&1; then
   built=1
   case " ${DEB_BUILD_OPTIONS:-} " in
     *" nocheck "*) ok "dpkg-buildpackage -us -uc -b succeeds (DEB_BUILD_OPTIONS=nocheck: no make check)" ;;
-    *) ok "dpkg-buildpackage -us -uc -b succeeds (make check: $(grep -E '^# (PASS|FAIL|SKIP|ERROR): ' "$WORK/build.log" | tr -d '#' | tr -s ' ' | paste -sd, -))" ;;
+    *) ok "dpkg-buildpackage -us -uc -b succeeds (make check: $(sed -n 's/^# \(PASS\|FAIL\|SKIP\|ERROR\): *\([0-9]*\)$/\1 \2/p' "$WORK/build.log" | paste -sd, - | sed 's/,/, /g'))" ;;
   esac
 else
   bad "dpkg-buildpackage -us -uc -b succeeds" "$WORK/build.log" 30
