@@ -42,28 +42,22 @@ pub fn build(b: *std.Build) void {
     );
     b.getInstallStep().dependOn(&install_addon.step);
 
-    // Unit tests, with the header translated by translate-c so that the
-    // hand-written declarations are checked against it.
-    const includedir = std.mem.trim(u8, b.run(&.{
-        "pkg-config", "--variable=includedir", "extref",
-    }), " \r\n");
-    const header = b.addTranslateC(.{
-        .root_source_file = .{ .cwd_relative = b.pathJoin(&.{ includedir, "extref.h" }) },
+    // Unit tests. src/layout.c, compiled against the installed extref.h,
+    // exports the C layout of every ABI struct for them to compare with
+    // the hand-written Zig declarations.
+    const test_mod = b.createModule(.{
+        .root_source_file = b.path("src/test.zig"),
         .target = target,
         .optimize = optimize,
+        .link_libc = true,
+        .imports = &.{.{ .name = "extref", .module = extref }},
     });
-    const tests = b.addTest(.{
-        .root_module = b.createModule(.{
-            .root_source_file = b.path("src/test.zig"),
-            .target = target,
-            .optimize = optimize,
-            .link_libc = true,
-            .imports = &.{
-                .{ .name = "extref", .module = extref },
-                .{ .name = "extref_h", .module = header.createModule() },
-            },
-        }),
+    test_mod.linkSystemLibrary("extref", .{ .use_pkg_config = .force });
+    test_mod.addCSourceFile(.{
+        .file = b.path("src/layout.c"),
+        .flags = &.{ "-std=c11", "-Wall", "-Wextra", "-pedantic", "-Werror" },
     });
+    const tests = b.addTest(.{ .root_module = test_mod });
     const run_tests = b.addRunArtifact(tests);
     b.step("test", "Run the unit tests of extref.zig").dependOn(&run_tests.step);
     // The same tests as zig-out/bin/extref-unit, for runners that want one

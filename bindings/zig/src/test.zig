@@ -5,53 +5,63 @@
 const std = @import("std");
 const testing = std.testing;
 const extref = @import("extref");
-const h = @import("extref_h");
 
-fn expectSameLayout(comptime Ours: type, comptime Theirs: type, comptime fields: []const []const u8) !void {
-    try testing.expectEqual(@sizeOf(Theirs), @sizeOf(Ours));
-    try testing.expectEqual(@alignOf(Theirs), @alignOf(Ours));
-    inline for (fields) |f|
-        try testing.expectEqual(@offsetOf(Theirs, f), @offsetOf(Ours, f));
+// The C compiler's view of extref.h, from src/layout.c. The C arrays are
+// declared by their first element; their lengths come separately.
+extern const extref_zig_layout: usize;
+extern const extref_zig_layout_len: usize;
+extern const extref_zig_consts: i64;
+extern const extref_zig_consts_len: usize;
+extern const extref_zig_version_string: u8;
+
+fn cLayout() []const usize {
+    const p: [*]const usize = @ptrCast(&extref_zig_layout);
+    return p[0..extref_zig_layout_len];
+}
+
+fn cConsts() []const i64 {
+    const p: [*]const i64 = @ptrCast(&extref_zig_consts);
+    return p[0..extref_zig_consts_len];
+}
+
+fn layoutOf(comptime T: type, comptime fields: []const []const u8) [2 + 2 * fields.len]usize {
+    var out: [2 + 2 * fields.len]usize = undefined;
+    out[0] = @sizeOf(T);
+    out[1] = @alignOf(T);
+    inline for (fields, 0..) |f, i| {
+        out[2 + 2 * i] = @offsetOf(T, f);
+        out[3 + 2 * i] = @sizeOf(@FieldType(T, f));
+    }
+    return out;
 }
 
 test "abi_layout_matches_header" {
-    try expectSameLayout(extref.Tag, h.extref_tag_t, &.{ "lower", "upper" });
-    try expectSameLayout(extref.TypeDesc, h.extref_type_t, &.{
-        "struct_size", "flags", "tag", "name", "payload_size", "drop", "clone", "type_data",
-    });
-    try expectSameLayout(extref.RawBorrow, h.extref_borrow_t, &.{ "payload", "token" });
-    try expectSameLayout(extref.RawError, h.extref_error_t, &.{ "status", "napi_status", "message" });
-    try expectSameLayout(extref.Stats, h.extref_stats_t, &.{
-        "struct_size",  "live_payloads", "live_borrows",   "live_holds",
-        "drops",        "deferred_drops", "takes",         "external_bytes",
-    });
-    try testing.expectEqual(@sizeOf(h.extref_status_t), @sizeOf(extref.Status));
+    const ours = layoutOf(extref.Tag, &.{ "lower", "upper" }) ++
+        layoutOf(extref.TypeDesc, &.{
+            "struct_size", "flags", "tag", "name", "payload_size", "drop", "clone", "type_data",
+        }) ++
+        layoutOf(extref.RawBorrow, &.{ "payload", "token" }) ++
+        layoutOf(extref.RawError, &.{ "status", "napi_status", "message" }) ++
+        layoutOf(extref.Stats, &.{
+            "struct_size", "live_payloads",  "live_borrows", "live_holds",
+            "drops",       "deferred_drops", "takes",        "external_bytes",
+        }) ++
+        layoutOf(extref.Status, &.{});
+    try testing.expectEqual(ours.len, extref_zig_layout_len);
+    try testing.expectEqualSlices(usize, &ours, cLayout());
 }
 
 test "status_values_match_header" {
-    const pairs = .{
-        .{ extref.Status.ok, h.EXTREF_OK },
-        .{ extref.Status.invalid_arg, h.EXTREF_INVALID_ARG },
-        .{ extref.Status.no_memory, h.EXTREF_NO_MEMORY },
-        .{ extref.Status.napi_failed, h.EXTREF_NAPI_FAILED },
-        .{ extref.Status.no_runtime, h.EXTREF_NO_RUNTIME },
-        .{ extref.Status.not_external, h.EXTREF_NOT_EXTERNAL },
-        .{ extref.Status.foreign, h.EXTREF_FOREIGN },
-        .{ extref.Status.type_mismatch, h.EXTREF_TYPE_MISMATCH },
-        .{ extref.Status.borrowed, h.EXTREF_BORROWED },
-        .{ extref.Status.mut_borrowed, h.EXTREF_MUT_BORROWED },
-        .{ extref.Status.taken, h.EXTREF_TAKEN },
-        .{ extref.Status.not_cloneable, h.EXTREF_NOT_CLONEABLE },
-        .{ extref.Status.clone_failed, h.EXTREF_CLONE_FAILED },
-        .{ extref.Status.wrong_thread, h.EXTREF_WRONG_THREAD },
-        .{ extref.Status.bad_size, h.EXTREF_BAD_SIZE },
-        .{ extref.Status.overflow, h.EXTREF_OVERFLOW },
-        .{ extref.Status.held, h.EXTREF_HELD },
-    };
-    inline for (pairs) |p|
-        try testing.expectEqual(@as(i64, p[1]), @as(i64, @intFromEnum(p[0])));
-    try testing.expectEqual(@as(u32, h.EXTREF_TYPE_SEND), extref.type_send);
-    try testing.expectEqual(@as(u32, h.EXTREF_TYPE_JS_DROP), extref.type_js_drop);
+    const info = @typeInfo(extref.Status).@"enum";
+    var ours: [info.field_values.len + 3]i64 = undefined;
+    inline for (info.field_values, 0..) |v, i| ours[i] = v;
+    ours[info.field_values.len] = extref.type_send;
+    ours[info.field_values.len + 1] = extref.type_js_drop;
+    ours[info.field_values.len + 2] = extref.version();
+    try testing.expectEqual(ours.len, extref_zig_consts_len);
+    try testing.expectEqualSlices(i64, &ours, cConsts());
+    const version: [*:0]const u8 = @ptrCast(&extref_zig_version_string);
+    try testing.expectEqualStrings(std.mem.span(version), extref.versionString());
 }
 
 test "status_names_and_errors_round_trip" {
@@ -99,8 +109,7 @@ test "stats_and_version_without_a_host" {
     const s = try extref.stats();
     try testing.expectEqual(@as(u64, 0), s.live_borrows);
     try testing.expectEqual(@as(u64, 0), s.live_payloads);
-    try testing.expectEqual(@as(u32, h.EXTREF_VERSION_HEX), extref.version());
-    try testing.expectEqualStrings(h.EXTREF_VERSION_STRING, extref.versionString());
+    try testing.expectEqual(@as(u32, 0x010000), extref.version() & 0xff0000);
 }
 
 const Pair = extern struct { a: i64, b: i64 };
@@ -123,7 +132,7 @@ const tag: extref.Tag = .{ .lower = 1, .upper = 2 };
 test "comptime_descriptor_fields" {
     const P = extref.Type(Pair, tag, "Pair", .{ .flags = extref.type_send });
     const d = &P.descriptor;
-    try testing.expectEqual(@as(u32, @sizeOf(h.extref_type_t)), d.struct_size);
+    try testing.expectEqual(@as(u32, @sizeOf(extref.TypeDesc)), d.struct_size);
     try testing.expectEqual(extref.type_send, d.flags);
     try testing.expectEqual(@as(usize, 16), d.payload_size);
     try testing.expectEqual(tag, d.tag);
