@@ -153,11 +153,13 @@ fi
 
 # ---- lintian. ----
 if [ "$have_debs" = 1 ]; then
-  lintian -I --pedantic "$CHANGES" >"$WORK/lintian.log" 2>"$WORK/lintian.err"
+  # Info and pedantic tags are listed; an error, a warning or a lintian
+  # failure (non-zero exit) fails.
+  lintian -I --pedantic --fail-on error,warning "$CHANGES" \
+    >"$WORK/lintian.log" 2>"$WORK/lintian.err"
   lrc=$?
   grep -E '^[EW]: ' "$WORK/lintian.log" >"$WORK/lintian.ew"
-  if [ ! -s "$WORK/lintian.ew" ] && [ "$lrc" -ne 1 ] &&
-     ! grep -q 'internal error\|^Cannot' "$WORK/lintian.err"; then
+  if [ ! -s "$WORK/lintian.ew" ] && [ "$lrc" -eq 0 ]; then
     ok "lintian: no error and no warning ($(grep -c '^[IP]: ' "$WORK/lintian.log") info/pedantic tags)"
     sed 's/^/          | /' "$WORK/lintian.log"
   else
