@@ -201,6 +201,7 @@ template <class T> class [[nodiscard]] result {
   T *operator->() { return &value(); }
   const T *operator->() const { return &value(); }
   T &operator*() & { return value(); }
+  const T &operator*() const & { return value(); }
   T &&operator*() && { return std::move(*this).value(); }
 
   /* The error; a default (EXTREF_OK, empty) error on success. */

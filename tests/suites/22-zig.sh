@@ -27,6 +27,7 @@ fi
 echo "zig $(zig version)"
 
 cd "$ZIGDIR" || exit 1
+check "zig_fmt_clean" zig fmt --check build.zig src
 check "zig_build_addon_with_pkg_config" zig build -j2
 ADDON="$ZIGDIR/zig-out/lib/extref_zig.node"
 links_stage "zig_addon_links_staged_libextref" "$ADDON"

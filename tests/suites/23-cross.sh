@@ -49,5 +49,6 @@ for f in "$RUST_ADDON" "$CPP_ADDON" "$ZIG_ADDON"; do
 done
 
 EXTREF_RUST_ADDON="$RUST_ADDON" EXTREF_CPP_ADDON="$CPP_ADDON" \
-  EXTREF_ZIG_ADDON="$ZIG_ADDON" node_tests "$EXTREF_ROOT/tests/cross/cross.test.js"
+  EXTREF_ZIG_ADDON="$ZIG_ADDON" \
+  node_tests "$EXTREF_ROOT/tests/cross/cross.test.js"
 finish

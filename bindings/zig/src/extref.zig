@@ -178,7 +178,7 @@ pub fn statusOf(err: Error) Status {
         error.BadSize => .bad_size,
         error.Overflow => .overflow,
         error.Held => .held,
-        error.Unknown => @enumFromInt(-1),
+        error.Unknown => @fromBackingInt(@intCast(-1)),
     };
 }
 

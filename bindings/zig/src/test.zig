@@ -67,7 +67,7 @@ test "status_values_match_header" {
 test "status_names_and_errors_round_trip" {
     const info = @typeInfo(extref.Status).@"enum";
     inline for (info.field_names, info.field_values) |field_name, value| {
-        const s: extref.Status = @enumFromInt(value);
+        const s: extref.Status = @fromBackingInt(@intCast(value));
         var upper: [64]u8 = undefined;
         const want = std.ascii.upperString(&upper, field_name);
         const name = extref.statusName(s);
@@ -82,7 +82,7 @@ test "status_names_and_errors_round_trip" {
             try testing.expectEqual(s, extref.statusOf(e));
         }
     }
-    const unknown: extref.Status = @enumFromInt(1000);
+    const unknown: extref.Status = @fromBackingInt(@intCast(1000));
     try testing.expectError(error.Unknown, extref.check(unknown));
     try testing.expectEqualStrings("EXTREF_UNKNOWN", extref.statusName(unknown));
 }
