@@ -247,7 +247,7 @@ elif [ "$(id -u)" != 0 ]; then
   skip_install "not root: apt-get install needs root"
 elif dpkg-query -W -f='${Status}\n' libextref1 libextref-dev 2>/dev/null |
      grep -q 'ok installed'; then
-  skip_install "libextref1 or libextref-dev is already installed on this machine; left alone"
+  skip_install "libextref1 or libextref-dev was already installed: left alone; apt-get remove --purge libextref-dev libextref1 to run these"
 else
   installed_by_us=1
   if (cd "$WORK" && DEBIAN_FRONTEND=noninteractive apt-get install -y \
