@@ -8,7 +8,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${EXTREF_ROOT:-$(cd "$HERE/../.." && pwd)}"
 STAGE="${EXTREF_STAGE:-$ROOT/_stage}"
-export PKG_CONFIG_PATH="$STAGE/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+PKG_CONFIG_PATH="$STAGE/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
 OUT="$HERE/build"
 ADDON="$OUT/extref_test.node"
 COPY="$OUT/extref_test_copy.node"

@@ -8,7 +8,8 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${EXTREF_ROOT:-$(cd "$HERE/../.." && pwd)}"
 STAGE="${EXTREF_STAGE:-$ROOT/_stage}"
-export PKG_CONFIG_PATH="$STAGE/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+PKG_CONFIG_PATH="$STAGE/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export PKG_CONFIG_PATH
 export PATH="$ROOT/_tools/npm/bin:$PATH"
 RT="${1:?usage: run-suite.sh node|bun|deno [files]}"
 shift
@@ -82,7 +83,8 @@ for f in "${files[@]}"; do
     fi
   done <"$log"
   # What the tests chose to print (measurements, runtime differences).
-  grep -E '^# (\\# )?(node|bun|deno): ' "$log" | sed -E 's/^# (\\# )?/    note: /'
+  grep -E '^# (\\# )?(node|bun|deno): ' "$log" |
+    sed -E 's/^# (\\# )?/    note: /'
   if [ "$ff" -gt 0 ]; then
     # The failure details, indented, at most 40 lines.
     awk '/^not ok/{p=1; n=0; print; next} /^[^ ]/{p=0}

@@ -3,7 +3,8 @@
 // unreachable while GC runs on a timer: exactly one drop, after the work
 // ends.
 import {
-  test, addon, assert, gc, collect, sleep, waitFor, waitForGc, snapshot, runtime,
+  test, addon, assert, gc, collect, waitFor, waitForGc, snapshot,
+  runtime,
 } from './harness.mjs';
 
 const MODE_RELEASE_IN_EXECUTE = 0;

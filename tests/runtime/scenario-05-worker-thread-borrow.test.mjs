@@ -2,8 +2,9 @@
 // access (PyO3 #2525, #4265): a deterministic EXTREF_BORROWED on the JS
 // thread whose message says the borrow is on another thread, and the
 // thread's release (off the JS thread, no env) succeeds.
-import { test, addon, assert, expectCode, codeOf, waitFor, collect, snapshot } from
-  './harness.mjs';
+import {
+  test, addon, assert, expectCode, codeOf, waitFor, collect, snapshot,
+} from './harness.mjs';
 
 const OTHER_THREAD = /(another|other) thread/i;
 
