@@ -90,6 +90,7 @@ function benchLoops() {
     refSend: [4, send], mutSend: [5, send], refHeld: [6, send],
     mutHeld: [7, send], refBusy: [8, send], mutBusy: [9, send],
     clone: [10, bound], memcpy: [11, plain], getMemcpy: [12, plain],
+    lean: [13, addon.makeLean()],
   };
   const n = cfg.loopN;
   const refused = { mutBusy: [] };
@@ -136,6 +137,11 @@ function benchLoops() {
   row('native.held_vs_tag', 'held SEND ref + release vs type-tag check',
       med('refHeld'), ratioOf(s, 'refHeld', 'tag'), 'type-tag check',
       { max: 1 / 3, text: '<= 0.33x (3x faster)' });
+  row('native.lean', 'reference model, NOT libextref: minimal borrow + ' +
+      'release (bench/native/lean.c)', med('lean'), vsBare('lean'),
+      'bare get');
+  row('native.ref_vs_lean', 'thread-bound ref + release vs the minimal model',
+      med('ref'), ratioOf(s, 'ref', 'lean'), 'minimal model');
   row('native.memcpy', 'memcpy of the 64-byte payload', med('memcpy'), 1,
       'itself');
   row('native.get_memcpy', 'napi_get_value_external + memcpy',
@@ -152,6 +158,8 @@ function benchCalls() {
   const variants = {
     noop: { f: addon.callNoop, x: addon.makePlain(), sum: false },
     bare: { f: addon.callBare, x: addon.makePlain(), sum: true },
+    nested: { f: addon.callBareNested, x: addon.makePlain(), sum: true },
+    lean: { f: addon.callLean, x: addon.makeLean(), sum: true },
     tag: { f: addon.callTag, x: addon.makeTagged(), sum: true },
     ref: { f: addon.callRef, x: addon.makeBound(), sum: true },
     mut: { f: addon.callMut, x: addon.makeBound(), sum: true },
@@ -194,6 +202,11 @@ function benchCalls() {
       ratioOf(s, 'noop', 'bare'), 'bare call');
   row('call.bare', 'JS -> C, napi_get_value_external + read', med('bare'),
       1, 'itself');
+  row('call.bare_nested', 'control: the bare get behind one more ' +
+      'non-inlined call, no library', med('nested'),
+      ratioOf(s, 'nested', 'bare'), 'bare call');
+  row('call.lean', 'reference model, NOT libextref: minimal borrow + ' +
+      'release', med('lean'), ratioOf(s, 'lean', 'bare'), 'bare call');
   row('call.tag', 'JS -> C, type-tag check + get + read', med('tag'),
       ratioOf(s, 'tag', 'bare'), 'bare call');
   row('call.ref', 'JS -> C, extref_external_ref + read + release',

@@ -23,18 +23,28 @@ NODE_INC="${NODE_INCLUDE:-$(dirname "$(dirname "$(command -v node)")")/include/n
 LIBDIR="$(pkg-config --variable=libdir extref)"
 CC="${CC:-gcc}"
 
-# The C addon: rebuilt when its source, the header or the library changed.
+# The lean reference model (not libextref), a shared library of its own.
+lean="$OUT/liblean.so"
+if [ ! -f "$lean" ] || [ "$BENCH/native/lean.c" -nt "$lean" ]; then
+  log "compiling $BENCH/native/lean.c"
+  "$CC" -std=c11 -O2 -g -Wall -Wextra -fPIC -shared -fvisibility=hidden \
+    -I"$NODE_INC" "$BENCH/native/lean.c" -o "$lean.tmp" || exit 1
+  mv "$lean.tmp" "$lean"
+fi
+
+# The C addon: rebuilt when its source, the header or a library changed.
 addon="$OUT/bench.node"
 src="$BENCH/native/bench.c"
 hdr="$(pkg-config --variable=includedir extref)/extref.h"
 if [ ! -f "$addon" ] || [ "$src" -nt "$addon" ] || [ "$hdr" -nt "$addon" ] ||
-   [ "$LIBDIR/libextref.so.1" -nt "$addon" ]; then
+   [ "$LIBDIR/libextref.so.1" -nt "$addon" ] || [ "$lean" -nt "$addon" ]; then
   log "compiling $src"
   # shellcheck disable=SC2046
   "$CC" -std=c11 -O2 -g -Wall -Wextra -fPIC -shared \
     -DNODE_GYP_MODULE_NAME=extref_bench -I"$NODE_INC" \
     $(pkg-config --cflags extref) "$src" -o "$addon.tmp" \
-    $(pkg-config --libs extref) -Wl,-rpath,"$LIBDIR" -pthread || exit 1
+    $(pkg-config --libs extref) -L"$OUT" -llean \
+    -Wl,-rpath,"$LIBDIR" -Wl,-rpath,'$ORIGIN' -pthread || exit 1
   mv "$addon.tmp" "$addon"
 fi
 

@@ -11,12 +11,13 @@ const plainKinds = [0, 11, 12];
 const sendKinds = [4, 5, 6, 7, 8, 9];
 if (mode === 'loop') {
   const k = Number(what);
-  const x = plainKinds.includes(k) ? a.makePlain() : k === 1 ? a.makeTagged()
+  const x = k === 13 ? a.makeLean()
+    : plainKinds.includes(k) ? a.makePlain() : k === 1 ? a.makeTagged()
     : sendKinds.includes(k) ? a.makeSend() : a.makeBound();
   a.loop(k, x, n);
 } else {
   const f = a['call' + what];
-  const x = what === 'Tag' ? a.makeTagged()
+  const x = what === 'Lean' ? a.makeLean() : what === 'Tag' ? a.makeTagged()
     : what === 'Ref' || what === 'Mut' ? a.makeBound() : a.makePlain();
   let s = 0;
   for (let i = 0; i < n; i++) s += f(x);

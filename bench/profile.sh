@@ -24,7 +24,10 @@ ref + release, thread-bound (loop)|loop|2|loop
 mut_ref + release, thread-bound (loop)|loop|3|loop
 ref + release, SEND (loop)|loop|4|loop
 clone_out 64 B (loop)|loop|10|loop
+minimal model, not libextref (loop)|loop|13|loop
 call: bare get + read|call|Bare|call_bare
+call: bare get, one more call level|call|BareNested|call_bare_nested
+call: minimal model, not libextref|call|Lean|call_lean
 call: ref + read + release|call|Ref|call_ref
 call: mut_ref + write + release|call|Mut|call_mut"
 

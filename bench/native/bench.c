@@ -23,6 +23,16 @@
 
 #include "extref.h"
 
+/* The reference model of the leanest borrow path (lean.c, liblean.so). */
+typedef struct lean_borrow_s {
+  void *payload;
+  uintptr_t token;
+} lean_borrow_t;
+void *lean_make(void *payload, const void *type);
+int lean_ref(napi_env env, napi_value value, const void *type,
+             lean_borrow_t *result);
+int lean_release(lean_borrow_t *borrow);
+
 /* The payload of every benchmark: 64 bytes, one field read per access. */
 typedef struct payload_s {
   double value;
@@ -197,6 +207,23 @@ static napi_value make_send(napi_env env, napi_callback_info info) {
   return make_extref(env, &type_send);
 }
 
+/* makeLean(): a plain external around a slot of the lean reference model. */
+static napi_value make_lean(napi_env env, napi_callback_info info) {
+  (void)info;
+  payload_t *p = payload_new(1.5);
+  void *slot;
+  napi_value v;
+  if (!p) return throw_msg(env, "out of memory");
+  slot = lean_make(p, &type_bound);
+  if (!slot) {
+    free(p);
+    return throw_msg(env, "the lean model is out of slots");
+  }
+  /* The model never frees: a few slots live as long as the process. */
+  NAPI_OK(napi_create_external(env, slot, NULL, NULL, &v));
+  return v;
+}
+
 /* ---- The other thread of the held-SEND benchmarks ----------------------- */
 
 /* While a held-SEND loop runs, another thread owns a hold on the payload and
@@ -285,7 +312,8 @@ enum loop_kind {
   LOOP_MUT_BUSY = 9,
   LOOP_CLONE = 10,    /* extref_external_clone_out of the 64-byte payload */
   LOOP_MEMCPY = 11,   /* memcpy of 64 bytes */
-  LOOP_GET_MEMCPY = 12 /* napi_get_value_external + memcpy */
+  LOOP_GET_MEMCPY = 12, /* napi_get_value_external + memcpy */
+  LOOP_LEAN = 13      /* the lean reference model's borrow + release */
 };
 
 static napi_value loop_result(napi_env env, double ns, double refused) {
@@ -299,8 +327,9 @@ static napi_value loop_result(napi_env env, double ns, double refused) {
 }
 
 /* loop(kind, external, n) -> { ns, refused }: n accesses in one native loop;
- * ns is the thread CPU time of the loop alone, refused counts borrows the other thread's
- * borrow refused (busy kinds only; each still counts as an access). */
+ * ns is the thread CPU time of the loop alone; refused counts the borrows
+ * that the other thread's borrow refused (busy kinds only; each still counts
+ * as an access). */
 static napi_value loop(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv) || !argv[1])
@@ -372,6 +401,14 @@ static napi_value loop(napi_env env, napi_callback_info info) {
     }
     break;
   }
+  case LOOP_LEAN:
+    for (int64_t i = 0; i < n; i++) {
+      lean_borrow_t lb;
+      if (lean_ref(env, v, &type_bound, &lb) != 0) goto napi_fail;
+      acc += ((payload_t *)lb.payload)->value;
+      if (lean_release(&lb) != 0) goto napi_fail;
+    }
+    break;
   case LOOP_CLONE:
     for (int64_t i = 0; i < n; i++) {
       st = extref_external_clone_out(env, v, &type_bound, &copy, sizeof copy);
@@ -432,6 +469,37 @@ static napi_value call_bare(napi_env env, napi_callback_info info) {
   if (napi_get_value_external(env, argv[0], &p) != napi_ok)
     return throw_msg(env, "not an external");
   return make_double(env, ((payload_t *)p)->value);
+}
+
+/* The bare get behind one more non-inlined call: a control that shows what
+ * one extra call level costs at the JS call level, with no library in it. */
+__attribute__((noinline)) static napi_status get_nested(napi_env env,
+                                                        napi_value v,
+                                                        void **p) {
+  napi_status s = napi_get_value_external(env, v, p);
+  __asm__ volatile("" : : : "memory");
+  return s;
+}
+
+static napi_value call_bare_nested(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  void *p;
+  if (!args(env, info, 1, argv)) return NULL;
+  if (get_nested(env, argv[0], &p) != napi_ok)
+    return throw_msg(env, "not an external");
+  return make_double(env, ((payload_t *)p)->value);
+}
+
+static napi_value call_lean(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  lean_borrow_t b;
+  double d;
+  if (!args(env, info, 1, argv)) return NULL;
+  if (lean_ref(env, argv[0], &type_bound, &b) != 0)
+    return throw_msg(env, "lean_ref failed");
+  d = ((payload_t *)b.payload)->value;
+  if (lean_release(&b) != 0) return throw_msg(env, "lean_release failed");
+  return make_double(env, d);
 }
 
 static napi_value call_tag(napi_env env, napi_callback_info info) {
@@ -503,8 +571,8 @@ static napi_status create_one(napi_env env, int kind, size_t i,
              : napi_generic_failure;
 }
 
-/* create(kind, n) -> thread CPU ns: creates n externals, each unreachable as soon as
- * its handle scope (256 externals) closes. */
+/* create(kind, n) -> thread CPU ns: creates n externals, each unreachable
+ * as soon as its handle scope (256 externals) closes. */
 static napi_value create(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!args(env, info, 2, argv)) return NULL;
@@ -736,7 +804,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"create", create},          {"dropped", dropped},
       {"keep", keep},              {"mapping", mapping},
       {"contention", contention},  {"stats", stats},
-      {"cpuNs", cpu_now},
+      {"cpuNs", cpu_now},          {"makeLean", make_lean},
+      {"callBareNested", call_bare_nested},
+      {"callLean", call_lean},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -36,7 +36,7 @@ grep -q "cargo not found" "$out" && peers_skipped="cargo is not installed"
 keys="native.bare native.tag native.ref native.mut native.ref_send
 native.mut_send native.ref_held native.mut_held native.ref_busy
 native.mut_busy native.ref_vs_tag native.mut_vs_tag native.held_vs_tag
-native.memcpy native.get_memcpy native.clone_out call.noop call.bare call.tag
+native.lean native.ref_vs_lean native.memcpy native.get_memcpy native.clone_out call.noop call.bare call.bare_nested call.lean call.tag
 call.ref call.mut call.napirs call.napirs_mut call.ref_vs_napirs call.neon
 call.ref_vs_neon create.plain create.extref cycle.plain cycle.extref mem.bare
 mem.plain mem.extref mem.library mem.region contention.1 contention.2
