@@ -6,7 +6,8 @@
 #   - cargo test of extref-sys (layout vs the C header) and extref (no-host
 #     unit tests and doctests), napi feature on;
 #   - cargo doc --no-deps with warnings denied (every public item documented);
-#   - the addon's node:test files under Node.js with --expose-gc.
+#   - the addon's node:test files under Node.js with --expose-gc, then under
+#     Bun (bun test) and Deno (deno test) when they are installed.
 # Counts every test case; last line "N passed, N failed, N skipped".
 set -uo pipefail
 
@@ -99,33 +100,70 @@ else
   ko "cargo doc: warnings or errors (see _logs/20-rust/doc.log)"
 fi
 
-# 4. The napi-rs addon in Node.js.
-if [ "$addon" = 1 ]; then
-  tap="$LOG/node.tap"
-  EXTREF_RUST_ADDON="$RUST/build/extref_rust_addon.node" \
-    node --expose-gc --test --test-reporter=tap \
-    "$RUST"/examples/napi-addon/test/*.test.js >"$tap" 2>&1
-  rc=$?
-  # Every test point, at any depth, except the per-file wrappers.
+# 4. The napi-rs addon's tests in Node.js, then Bun and Deno when present.
+# Parses TAP (Node, Deno) or Bun's "(pass) name" lines; every test counts.
+count_tap() {
+  local tap="$1" who="$2" rc="$3" line
   while IFS= read -r line; do
     line="${line#"${line%%[! ]*}"}"
     case "$line" in
       *.js) ;;
-      "ok "*"# SKIP"*) sk "node: ${line#ok * - }" ;;
-      "ok "*) ok "node: ${line#ok * - }" ;;
-      "not ok "*) ko "node: ${line#not ok * - }" ;;
+      "ok "*"# SKIP"*) sk "$who: ${line#ok * - }" ;;
+      "ok "*) ok "$who: ${line#ok * - }" ;;
+      "not ok "*) ko "$who: ${line#not ok * - }" ;;
     esac
   done < <(grep -E '^ *(not )?ok [0-9]+ - ' "$tap")
-  if ! grep -qE '^# pass [0-9]+' "$tap"; then
+  if ! grep -qE '^ *(not )?ok [0-9]+ - ' "$tap"; then
     tail -30 "$tap"
-    ko "node: the test run did not finish (exit $rc, see _logs/20-rust/node.tap)"
+    ko "$who: no test ran (exit $rc, see ${tap#"$ROOT/"})"
   elif [ "$rc" -ne 0 ] && ! grep -qE '^ *not ok ' "$tap"; then
     tail -30 "$tap"
-    ko "node: exit $rc with no failing test (see _logs/20-rust/node.tap)"
+    ko "$who: exit $rc with no failing test (see ${tap#"$ROOT/"})"
   fi
-  grep -E '^ *not ok ' -A20 "$tap" | grep -E '^\s+(error|expected|actual|stack):' | head -20
+  grep -E '^ *not ok ' -A20 "$tap" |
+    grep -E '^\s+(error|expected|actual|stack):' | head -20
+}
+
+TESTS=("$RUST"/examples/napi-addon/test/*.test.js)
+export EXTREF_RUST_ADDON="$RUST/build/extref_rust_addon.node"
+export NO_COLOR=1
+if [ "$addon" = 1 ]; then
+  tap="$LOG/node.tap"
+  node --expose-gc --test --test-reporter=tap "${TESTS[@]}" >"$tap" 2>&1
+  count_tap "$tap" node $?
+
+  if command -v bun >/dev/null; then
+    out="$LOG/bun.out"
+    (cd "$RUST/examples/napi-addon" && bun test ./test/) >"$out" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+      name="$(sed -E 's/^\((pass|fail|skip|todo)\) //; s/ \[[0-9.]+m?s\]$//' <<<"$line")"
+      case "$line" in
+        "(pass) "*) ok "bun: $name" ;;
+        "(fail) "*) ko "bun: $name" ;;
+        "(skip) "* | "(todo) "*) sk "bun: $name" ;;
+      esac
+    done < <(grep -E '^\((pass|fail|skip|todo)\) ' "$out")
+    if ! grep -qE '^\((pass|fail)\) ' "$out"; then
+      tail -30 "$out"; ko "bun: no test ran (exit $rc, see _logs/20-rust/bun.out)"
+    elif [ "$rc" -ne 0 ] && ! grep -qE '^\(fail\) ' "$out"; then
+      tail -30 "$out"; ko "bun: exit $rc with no failing test"
+    fi
+  else
+    sk "bun: not installed (./dev installs it into _tools/npm)"
+  fi
+
+  if command -v deno >/dev/null; then
+    tap="$LOG/deno.tap"
+    (cd "$RUST/examples/napi-addon" &&
+      deno test -A --v8-flags=--expose-gc --reporter=tap test/) \
+      >"$tap" 2>"$LOG/deno.err"
+    count_tap "$tap" deno $?
+  else
+    sk "deno: not installed (./dev installs it into _tools/npm)"
+  fi
 else
-  sk "node: addon tests (the addon did not build)"
+  sk "node, bun, deno: addon tests (the addon did not build)"
 fi
 
 finish

@@ -374,10 +374,25 @@ pub struct Boom {
 
 static BOOM_DROPS: AtomicU64 = AtomicU64::new(0);
 
+/// The payload of Boom's deliberate panics; the hook keeps them quiet.
+struct DeliberatePanic;
+
+fn quiet_deliberate_panics() {
+  static ONCE: std::sync::Once = std::sync::Once::new();
+  ONCE.call_once(|| {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+      if info.payload().downcast_ref::<DeliberatePanic>().is_none() {
+        default(info);
+      }
+    }));
+  });
+}
+
 impl Clone for Boom {
   fn clone(&self) -> Self {
     if self.boom != 0 {
-      panic!("Boom::clone panics on purpose");
+      std::panic::panic_any(DeliberatePanic);
     }
     Boom { boom: 0 }
   }
@@ -387,7 +402,7 @@ impl Drop for Boom {
   fn drop(&mut self) {
     BOOM_DROPS.fetch_add(1, Ordering::SeqCst);
     if self.boom != 0 {
-      panic!("Boom::drop panics on purpose");
+      std::panic::panic_any(DeliberatePanic);
     }
   }
 }
@@ -400,6 +415,7 @@ extref::extref_type!(unsafe impl Boom {
 
 #[napi]
 pub fn create_boom(boom: bool) -> NewExtref<Boom> {
+  quiet_deliberate_panics();
   NewExtref::new(Boom { boom: boom as i64 })
 }
 

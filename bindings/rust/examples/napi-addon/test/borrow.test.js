@@ -8,6 +8,9 @@ const path = require('node:path');
 const addonPath = process.env.EXTREF_RUST_ADDON ||
   path.join(__dirname, '..', '..', '..', 'build', 'extref_rust_addon.node');
 const a = require(addonPath);
+// A full, synchronous collection: Node and Deno with --expose-gc, Bun.
+const gc = globalThis.gc ||
+  (globalThis.Bun && (() => globalThis.Bun.gc(true)));
 
 function throwsCode(fn, code, ctor = Error, msg) {
   let err;
@@ -141,7 +144,7 @@ test('take while held is EXTREF_HELD', () => {
 
 async function collect(rounds = 20) {
   for (let i = 0; i < rounds; i++) {
-    global.gc();
+    gc();
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -173,7 +176,7 @@ test('an async fn holding the payload keeps it alive through forced GC',
     });
     let rounds = 0;
     while (!settled && rounds < 100) {
-      global.gc();
+      gc();
       await new Promise((r) => setImmediate(r));
       if (!settled) {
         assert.equal(a.rustDropCount(), base, 'dropped while held');

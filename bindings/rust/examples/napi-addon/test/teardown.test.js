@@ -9,6 +9,9 @@ const { Worker } = require('node:worker_threads');
 const addonPath = process.env.EXTREF_RUST_ADDON ||
   path.join(__dirname, '..', '..', '..', 'build', 'extref_rust_addon.node');
 const a = require(addonPath);
+// A full, synchronous collection: Node and Deno with --expose-gc, Bun.
+const gc = globalThis.gc ||
+  (globalThis.Bun && (() => globalThis.Bun.gc(true)));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
