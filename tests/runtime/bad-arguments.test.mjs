@@ -167,6 +167,24 @@ test('extref_throw_status_ok_is_invalid_arg_and_throws_nothing', () => {
   assert.equal(addon.throwStatus(0), INVALID);
 });
 
+test('extref_throw_keeps_an_exception_already_pending', () => {
+  assert.equal(addon.probe('throw', 'pending'), 'EXTREF_OK:FIRST');
+});
+
+test('extref_external_ref_past_the_shared_limit_is_overflow', () => {
+  // The contract names no limit; the count word leaves room for about a
+  // million shared borrows per side. Ask for 4 Mi and expect OVERFLOW.
+  const x = fresh();
+  const base = addon.stats().liveBorrows;
+  const r = addon.refMany(x, 'counter', 1 << 22);
+  assert.equal(r.stoppedBy, 'EXTREF_OVERFLOW', `${r.taken} borrows`);
+  assert.ok(r.taken >= 1 << 16, `only ${r.taken} shared borrows`);
+  assert.equal(r.mutNext, 'EXTREF_BORROWED');
+  assert.equal(r.releasedOk, r.taken);
+  assert.equal(addon.stats().liveBorrows, base);
+  addon.release(addon.mutRef(x, 'counter'));
+});
+
 for (let st = 1; st <= 16; st++) {
   test(`extref_throw_status_${st}_throws_its_code`, () => {
     const name = addon.statusName(st);

@@ -665,6 +665,47 @@ static napi_value t_hold_release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* refMany(ext, kind, n) -> {taken, next, mutNext, releasedOk}: takes n
+ * shared borrows (stopping at the first failure), reports the status of
+ * one more shared and one exclusive borrow, then releases them all. */
+static napi_value t_ref_many(napi_env env, napi_callback_info info) {
+  napi_value argv[3], o;
+  if (!get_args(env, info, 3, argv)) return NULL;
+  int kind = get_kind(env, argv[1]);
+  int64_t n;
+  if (kind < 0 || !get_i64(env, argv[2], 0, &n) || n < 0) return NULL;
+  extref_borrow_t *bs = calloc((size_t)n + 1, sizeof *bs);
+  if (!bs) {
+    test_throw(env, "TEST_NOMEM", "calloc failed");
+    return NULL;
+  }
+  int64_t got = 0;
+  extref_status_t st = EXTREF_OK;
+  while (got < n &&
+         (st = extref_external_ref(env, argv[0], &types[kind], &bs[got])) ==
+             EXTREF_OK)
+    got++;
+  extref_status_t next = EXTREF_OK, mut_next;
+  extref_borrow_t extra = {0}, mut_extra = {0};
+  if (got == n) {
+    next = extref_external_ref(env, argv[0], &types[kind], &extra);
+    if (next == EXTREF_OK) extref_borrow_release(&extra);
+  }
+  mut_next = extref_external_mut_ref(env, argv[0], &types[kind], &mut_extra);
+  if (mut_next == EXTREF_OK) extref_borrow_release(&mut_extra);
+  int64_t ok = 0;
+  for (int64_t i = 0; i < got; i++)
+    if (extref_borrow_release(&bs[i]) == EXTREF_OK) ok++;
+  free(bs);
+  napi_create_object(env, &o);
+  set_num(env, o, "taken", (double)got);
+  set_str(env, o, "stoppedBy", extref_status_name(st));
+  set_str(env, o, "next", extref_status_name(next));
+  set_str(env, o, "mutNext", extref_status_name(mut_next));
+  set_num(env, o, "releasedOk", (double)ok);
+  return o;
+}
+
 /* ---- Re-entrancy -------------------------------------------------------- */
 
 /* Calls cb(ext) while holding a borrow of ext; the borrow is released
@@ -1393,6 +1434,7 @@ NAPI_MODULE_INIT() {
       FN("holdCloneOut", t_hold_clone_out),
       FN("holdDup", t_hold_dup),
       FN("holdRelease", t_hold_release),
+      FN("refMany", t_ref_many),
       FN("withMut", t_with_mut),
       FN("withRef", t_with_ref),
       FN("swap", t_swap),
