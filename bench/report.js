@@ -74,12 +74,13 @@ md += '- Creation: ' + r.cfg.createN + ' externals per sample around ' +
   'every finalizer or drop has run after `global.gc()`. ' +
   r.cfg.createRounds + ' rounds.\n';
 md += '- Memory: a fresh Node process per sample keeps ' + r.cfg.memN +
-  ' externals alive in an array; RSS growth / N after `gc()`. The library ' +
-  'row is the libextref RSS growth minus the plain-external-with-finalizer ' +
-  'growth (same arena pointers, same array), per payload, median of ' +
-  r.cfg.memRounds + ' paired samples. The region row reads, from ' +
-  '/proc/self/smaps, the Rss of the mapping that holds the pointer ' +
-  '`napi_get_value_external` returns for a libextref external.\n';
+  ' externals alive in an array; RSS growth / N after `gc()`. `mem.region` ' +
+  '(judged) reads, from /proc/self/smaps, the Rss growth of the mapping ' +
+  'that holds the pointer `napi_get_value_external` returns for a libextref ' +
+  'external (the library\'s slot region). `mem.library` cross-checks it ' +
+  'from outside: the libextref RSS growth minus the growth with plain ' +
+  'externals with a finalizer (same arena pointers, same array), median of ' +
+  r.cfg.memRounds + ' paired samples; it is noisy by several bytes.\n';
 md += '- Contention: each thread owns a hold (`extref_hold_dup`) on one SEND ' +
   'payload and does ' + r.cfg.contN + ' `extref_hold_ref` + release; ' +
   'ns/op is the median over threads of each thread\'s own loop time / ops ' +
