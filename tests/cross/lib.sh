@@ -33,15 +33,15 @@ check() {
   fi
 }
 
-# node_tests FILE...: node:test files, one line per test case, counted.
-node_tests() {
-  local out rc line p f s
-  out="$(node --test --test-reporter="$REPORTER" "$@" 2>&1)"
-  rc=$?
+# counted LABEL RC OUTPUT: prints OUTPUT but its summary line, adds the
+# summary's counts; no summary, or a failing exit with nothing failed, is
+# one more failure.
+counted() {
+  local label="$1" rc="$2" out="$3" line p f s
   line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)"
   grep -vE '^[0-9]+ passed, [0-9]+ failed' <<<"$out"
   if [ -z "$line" ]; then
-    fail "node --test $*: no summary (exit $rc)"
+    fail "$label: no summary (exit $rc)"
     return
   fi
   p="$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")"
@@ -51,8 +51,37 @@ node_tests() {
   FAILED=$((FAILED + f))
   SKIPPED=$((SKIPPED + ${s:-0}))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    fail "node --test exited $rc with no failed case"
+    fail "$label: exit $rc with no failed case"
   fi
+}
+
+# node_tests FILE...: node:test files, one line per test case, counted.
+node_tests() {
+  local out rc
+  out="$(timeout -k 5 300 node --test --test-reporter="$REPORTER" "$@" 2>&1)"
+  rc=$?
+  counted "node --test $*" "$rc" "$out"
+}
+
+# runtime_tests bun|deno FILE: a harness.mjs test file under Bun or Deno
+# (from npm into _tools/npm, as ./dev installs them; skipped when absent).
+runtime_tests() {
+  local rt="$1" file="$2" out rc
+  if ! command -v "$rt" >/dev/null 2>&1; then
+    npm install -g --prefix "$EXTREF_ROOT/_tools/npm" --no-audit --no-fund \
+      bun deno >/dev/null 2>&1 || true
+  fi
+  if ! command -v "$rt" >/dev/null 2>&1; then
+    skip "$rt: $(basename "$file") ($rt is not installed)"
+    return
+  fi
+  case "$rt" in
+    bun) out="$(timeout -k 5 300 bun "$file" 2>&1)" ;;
+    deno) out="$(timeout -k 5 300 deno run -A --v8-flags=--expose-gc \
+      "$file" 2>&1)" ;;
+  esac
+  rc=$?
+  counted "$rt $(basename "$file")" "$rc" "$out"
 }
 
 # The staged library every addon must link.

@@ -2,9 +2,10 @@
 # Suite 23: scenario 11, cross-addon and cross-language sharing. One Node.js
 # process loads the Rust addon (bindings/rust, the creator of the shared
 # Counter), the C++ addon (bindings/cpp) and the Zig addon (bindings/zig);
-# tests/cross/cross.test.js checks that they map one libextref, that the
+# tests/cross/cross.test.mjs checks that they map one libextref, that the
 # borrow rules hold across them, that the creator's drop runs exactly once,
-# and that a same-tag type of another layout is refused.
+# and that a same-tag type of another layout is refused; under Node.js, then
+# Bun and Deno.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
 need_stage
@@ -48,7 +49,11 @@ for f in "$RUST_ADDON" "$CPP_ADDON" "$ZIG_ADDON"; do
   links_stage "$(basename "$f")_links_staged_libextref" "$f"
 done
 
-EXTREF_RUST_ADDON="$RUST_ADDON" EXTREF_CPP_ADDON="$CPP_ADDON" \
-  EXTREF_ZIG_ADDON="$ZIG_ADDON" \
-  node_tests "$EXTREF_ROOT/tests/cross/cross.test.js"
+export EXTREF_RUST_ADDON="$RUST_ADDON" EXTREF_CPP_ADDON="$CPP_ADDON"
+export EXTREF_ZIG_ADDON="$ZIG_ADDON"
+CROSS="$EXTREF_ROOT/tests/cross/cross.test.mjs"
+node_tests "$CROSS"
+# The same file under Bun and Deno, each case prefixed with the runtime.
+runtime_tests bun "$CROSS"
+runtime_tests deno "$CROSS"
 finish
