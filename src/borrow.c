@@ -15,11 +15,14 @@ static inline uintptr_t make_token(const extref__slot_t *s, bool excl,
          (away ? EXTREF__TOKEN_AWAY : 0);
 }
 
-static extref_status_t refuse(const extref__slot_t *s, extref_status_t st,
-                              uint64_t w, bool excl, bool away) {
+extref_status_t extref__refuse(const extref__slot_t *s, extref_status_t st,
+                               uint64_t w, const char *verb, bool mutably,
+                               bool away) {
+  const char *how = mutably ? " mutably" : "";
   const char *name = extref__type_name(s->type);
-  uint64_t home_sh = w & EXTREF__SH_HOME_MASK;
-  uint64_t away_sh = (w & EXTREF__SH_AWAY_MASK) >> 20;
+  unsigned long long home_sh = w & EXTREF__SH_HOME_MASK;
+  unsigned long long away_sh = (w & EXTREF__SH_AWAY_MASK) >> 20;
+  unsigned long long holds = (w & EXTREF__HOLD_MASK) >> 42;
   const char *where;
   switch (st) {
   case EXTREF_MUT_BORROWED:
@@ -30,28 +33,26 @@ static extref_status_t refuse(const extref__slot_t *s, extref_status_t st,
                                   : (away ? "a thread other than the creating"
                                             " one"
                                           : "another thread");
-    return extref__fail(st, "cannot borrow %s%s: it is mutably borrowed on %s",
-                        name, excl ? " mutably" : "", where);
+    return extref__fail(st, "cannot %s %s%s: it is mutably borrowed on %s",
+                        verb, name, how, where);
   case EXTREF_BORROWED:
-    if (!away)
-      return extref__fail(
-          st, "cannot borrow %s mutably: %llu shared borrow%s live "
-              "(%llu on this thread, %llu on other threads)",
-          name, (unsigned long long)(home_sh + away_sh),
-          home_sh + away_sh == 1 ? " is" : "s are",
-          (unsigned long long)home_sh, (unsigned long long)away_sh);
     return extref__fail(
-        st, "cannot borrow %s mutably: %llu shared borrow%s live "
-            "(%llu on the creating thread, %llu on other threads)",
-        name, (unsigned long long)(home_sh + away_sh),
-        home_sh + away_sh == 1 ? " is" : "s are",
-        (unsigned long long)home_sh, (unsigned long long)away_sh);
+        st, "cannot %s %s%s: %llu shared borrow%s live (%llu on %s, %llu on "
+            "other threads)",
+        verb, name, how, home_sh + away_sh, home_sh + away_sh == 1 ? " is" : "s are",
+        home_sh, away ? "the creating thread" : "this thread", away_sh);
+  case EXTREF_HELD:
+    return extref__fail(st, "cannot %s %s%s: %llu hold%s still share%s it",
+                        verb, name, how, holds, holds == 1 ? "" : "s",
+                        holds == 1 ? "s" : "");
   case EXTREF_TAKEN:
-    return extref__fail(st, "cannot borrow %s: the payload was taken", name);
+    return extref__fail(st, "cannot %s %s%s: the payload was taken", verb,
+                        name, how);
   default:
-    return extref__fail(st, "cannot borrow %s: more than %llu shared borrows "
+    return extref__fail(st, "cannot %s %s%s: more than %llu shared borrows "
                             "on one side",
-                        name, (unsigned long long)EXTREF__MAX_SHARED_SIDE);
+                        verb, name, how,
+                        (unsigned long long)EXTREF__MAX_SHARED_SIDE);
   }
 }
 
@@ -115,18 +116,19 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
     if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__EX_MASK))) {
-      return refuse(s, (w & EXTREF__TAKEN) ? EXTREF_TAKEN
-                                           : EXTREF_MUT_BORROWED,
-                    w, excl, away);
+      return extref__refuse(s,
+                            (w & EXTREF__TAKEN) ? EXTREF_TAKEN
+                                                : EXTREF_MUT_BORROWED,
+                            w, "borrow", excl, away);
     }
     if (excl) {
       if (EXTREF__UNLIKELY(w & EXTREF__SH_MASK))
-        return refuse(s, EXTREF_BORROWED, w, excl, away);
+        return extref__refuse(s, EXTREF_BORROWED, w, "borrow", true, away);
       n = w | (away ? EXTREF__EX_AWAY : EXTREF__EX_HOME);
     } else {
       uint64_t mask = away ? EXTREF__SH_AWAY_MASK : EXTREF__SH_HOME_MASK;
       if (EXTREF__UNLIKELY((w & mask) == mask))
-        return refuse(s, EXTREF_OVERFLOW, w, excl, away);
+        return extref__refuse(s, EXTREF_OVERFLOW, w, "borrow", false, away);
       n = w + (away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE);
     }
     if (extref__count_update(s, &w, n)) break;

@@ -266,6 +266,12 @@ static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
 full:
   return extref__borrow(s, asked, excl, result);
 }
+/* Records why an access to s was refused ("cannot <verb> <Type>[ mutably]:
+ * ..."), naming where the conflicting borrow is, and returns st. */
+EXTREF__HIDDEN extref_status_t extref__refuse(const extref__slot_t *s,
+                                              extref_status_t st, uint64_t w,
+                                              const char *verb, bool mutably,
+                                              bool away);
 /* The clone-out under a transient shared borrow. */
 EXTREF__HIDDEN extref_status_t extref__clone_out(extref__slot_t *s,
                                                  const extref_type_t *asked,

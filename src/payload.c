@@ -69,35 +69,20 @@ void extref__payload_finish(extref__slot_t *s, bool deferred) {
 extref_status_t extref__payload_take(extref__slot_t *s,
                                      const extref_type_t *asked, void **result,
                                      int64_t *bytes) {
-  const char *name;
   uint64_t w;
   extref_status_t st = extref__payload_check(s, asked);
   if (st != EXTREF_OK) return st;
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
-  name = extref__type_name(s->type);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
-    if (w & EXTREF__TAKEN)
-      return extref__fail(EXTREF_TAKEN, "cannot take %s: it was taken "
-                                        "already", name);
-    if (w & EXTREF__EX_MASK)
-      return extref__fail(EXTREF_MUT_BORROWED,
-                          "cannot take %s: it is mutably borrowed", name);
-    if (w & EXTREF__SH_MASK) {
-      unsigned long long n = (w & EXTREF__SH_HOME_MASK) +
-                             ((w & EXTREF__SH_AWAY_MASK) >> 20);
-      return extref__fail(EXTREF_BORROWED,
-                          "cannot take %s: %llu shared borrow%s live", name,
-                          n, n == 1 ? " is" : "s are");
-    }
-    if (w & EXTREF__HOLD_MASK)
-      return extref__fail(EXTREF_HELD,
-                          "cannot take %s: %llu hold%s still share%s it", name,
-                          (unsigned long long)((w & EXTREF__HOLD_MASK) >> 42),
-                          (w & EXTREF__HOLD_MASK) == EXTREF__HOLD_ONE ? ""
-                                                                      : "s",
-                          (w & EXTREF__HOLD_MASK) == EXTREF__HOLD_ONE ? "s"
-                                                                      : "");
+    extref_status_t refusal = (w & EXTREF__TAKEN)     ? EXTREF_TAKEN
+                              : (w & EXTREF__EX_MASK) ? EXTREF_MUT_BORROWED
+                              : (w & EXTREF__SH_MASK) ? EXTREF_BORROWED
+                              : (w & EXTREF__HOLD_MASK) ? EXTREF_HELD
+                                                        : EXTREF_OK;
+    if (refusal != EXTREF_OK)
+      return extref__refuse(s, refusal, w, "take", false,
+                            s->thread != extref__thread_id());
     if (extref__count_update(s, &w, w | EXTREF__TAKEN)) break;
   }
   *bytes = atomic_exchange(&s->external_bytes, 0);

@@ -278,10 +278,14 @@ START_TEST(take_rules) {
   ASSERT_STATUS(extref__borrow(s, &counter_type, false, &a), EXTREF_OK);
   ASSERT_STATUS(extref__payload_take(s, &counter_type, &out, &bytes),
                 EXTREF_BORROWED);
+  ASSERT_MESSAGE_HAS("cannot take Counter: 1 shared borrow is live (1 on "
+                     "this thread");
   ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
   ASSERT_STATUS(extref__borrow(s, &counter_type, true, &a), EXTREF_OK);
   ASSERT_STATUS(extref__payload_take(s, &counter_type, &out, &bytes),
                 EXTREF_MUT_BORROWED);
+  ASSERT_MESSAGE_HAS("cannot take Counter: it is mutably borrowed on this "
+                     "thread");
   ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
   ASSERT_STATUS(extref__hold_new(s, &counter_type, &h), EXTREF_OK);
   ASSERT_STATUS(extref__payload_take(s, &counter_type, &out, &bytes),
