@@ -5,7 +5,7 @@
 #     clang++ (bindings/cpp/test/compile_check.cc, with static_asserts);
 #   - two test addons (plain Node-API, node-addon-api) built with g++ -shared
 #     against the staged libextref, driven by node:test
-#     (bindings/cpp/test/*.test.js).
+#     (bindings/cpp/test/*.test.mjs), then by Bun and Deno.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
 need_stage
@@ -50,5 +50,11 @@ check "build_addon_node_addon_api" build_addon extref_cpp_napi.node \
 links_stage "addon_plain_links_staged_libextref" "$BUILD/extref_cpp.node"
 links_stage "addon_napi_links_staged_libextref" "$BUILD/extref_cpp_napi.node"
 
-EXTREF_CPP_BUILD="$BUILD" node_tests "$CPP"/test/*.test.js
+export EXTREF_CPP_BUILD="$BUILD"
+node_tests "$CPP"/test/*.test.mjs
+# The same files under Bun and Deno, each case prefixed with the runtime.
+for f in "$CPP"/test/*.test.mjs; do
+  runtime_tests bun "$f"
+  runtime_tests deno "$f"
+done
 finish

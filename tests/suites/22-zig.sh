@@ -5,7 +5,8 @@
 #     addon zig-out/lib/extref_zig.node;
 #   - the unit tests of extref.zig (`zig build test-bin`, one line each):
 #     layout against translate-c of extref.h, statuses, descriptors;
-#   - node:test cases driving the addon (bindings/zig/test/*.test.js).
+#   - node:test cases driving the addon (bindings/zig/test/*.test.mjs),
+#     then the same cases under Bun and Deno.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
 need_stage
@@ -59,5 +60,9 @@ else
   tail -25 <<<"$out" | sed 's/^/    /'
 fi
 
-EXTREF_ZIG_ADDON="$ADDON" node_tests "$ZIGDIR"/test/*.test.js
+export EXTREF_ZIG_ADDON="$ADDON"
+node_tests "$ZIGDIR"/test/*.test.mjs
+# The same file under Bun and Deno, each case prefixed with the runtime.
+runtime_tests bun "$ZIGDIR/test/zig.test.mjs"
+runtime_tests deno "$ZIGDIR/test/zig.test.mjs"
 finish

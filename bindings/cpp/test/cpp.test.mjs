@@ -1,0 +1,228 @@
+// The C++ binding (include/extref.hpp) through the plain Node-API addon.
+import path from 'node:path';
+import process from 'node:process';
+import {
+  assert, code, collect, load, test,
+} from '../../../tests/cross/harness.mjs';
+
+const buildDir = process.env.EXTREF_CPP_BUILD ||
+  path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'build');
+
+const a = load(path.join(buildDir, 'extref_cpp.node'));
+
+test('create_and_shared_borrow', () => {
+  const c = a.createCounter(5);
+  assert.strictEqual(typeof c, 'object');
+  assert.strictEqual(a.get(c), 5);
+});
+
+test('exclusive_borrow_writes_through_operator_arrow', () => {
+  const c = a.createCounter(5);
+  assert.strictEqual(a.add(c, 3), 8);
+  assert.strictEqual(a.get(c), 8);
+});
+
+test('swap_of_two_externals_swaps', () => {
+  const x = a.createCounter(1);
+  const y = a.createCounter(2);
+  a.swap(x, y);
+  assert.deepStrictEqual([a.get(x), a.get(y)], [2, 1]);
+});
+
+test('aliased_mut_borrows_refused_mut_borrowed', () => {
+  const x = a.createCounter(1);
+  const e = code(() => a.swap(x, x), 'EXTREF_MUT_BORROWED');
+  assert.match(e.message, /Counter/);
+  assert.strictEqual(a.get(x), 1);
+  assert.strictEqual(a.stats().liveBorrows, 0);
+});
+
+test('ref_then_mut_of_same_refused_borrowed', () => {
+  const x = a.createCounter(1);
+  code(() => a.refThenMut(x, x), 'EXTREF_BORROWED');
+  const y = a.createCounter(10);
+  a.refThenMut(x, y);
+  assert.strictEqual(a.get(y), 11);
+});
+
+test('reentrant_callback_refused_while_mut_borrowed', () => {
+  const x = a.createCounter(1);
+  let inner;
+  assert.throws(() => a.withMut(x, () => {
+    inner = code(() => a.get(x), 'EXTREF_MUT_BORROWED');
+    throw inner;
+  }), (e) => e === inner);
+  assert.match(inner.message, /this thread/);
+  // The guard was released while the JS exception unwound the call.
+  assert.strictEqual(a.stats().liveBorrows, 0);
+  assert.strictEqual(a.add(x, 1), 3);
+});
+
+test('shared_borrows_coexist_and_refuse_mut', () => {
+  const x = a.createCounter(4);
+  assert.strictEqual(a.withRef(x, () => a.get(x)), 4);
+  code(() => a.withRef(x, () => a.add(x, 1)), 'EXTREF_BORROWED');
+  assert.strictEqual(a.stats().liveBorrows, 0);
+});
+
+test('raii_guards_release_on_scope_exit_and_move', () => {
+  const x = a.createCounter(1);
+  assert.deepStrictEqual(a.raii(x), {
+    before: 0, inside: 2, moved: 2, afterMove: 1, after: 0,
+    movedFromEmpty: true,
+  });
+  assert.strictEqual(a.stats().liveBorrows, 0);
+});
+
+test('explicit_release_then_empty_release_is_invalid_arg', () => {
+  const x = a.createCounter(1);
+  assert.deepStrictEqual(a.releaseTwice(x), ['EXTREF_OK',
+    'EXTREF_INVALID_ARG']);
+  assert.strictEqual(a.add(x, 1), 2);
+});
+
+test('clone_out_uses_copy_constructor_and_is_independent', () => {
+  const x = a.createCounter(7);
+  assert.strictEqual(a.cloneOut(x), 7);
+  assert.strictEqual(a.cloneAndBump(x), 1007);
+  assert.strictEqual(a.get(x), 7);
+});
+
+test('clone_out_refused_while_mut_borrowed', () => {
+  const x = a.createCounter(7);
+  code(() => a.withMut(x, () => a.cloneOut(x)), 'EXTREF_MUT_BORROWED');
+});
+
+test('clone_out_of_non_copyable_type_not_cloneable', () => {
+  code(() => a.cloneNoClone(a.createNoClone(3)), 'EXTREF_NOT_CLONEABLE');
+});
+
+test('throwing_copy_constructor_is_clone_failed_not_an_exception', () => {
+  const x = a.createThrower(3);
+  const e = code(() => a.cloneThrower(x), 'EXTREF_CLONE_FAILED');
+  assert.match(e.message, /Thrower/);
+  assert.strictEqual(a.getThrower(x), 3);
+  assert.strictEqual(a.stats().liveBorrows, 0);
+});
+
+test('throwing_destructor_in_drop_does_not_escape', async () => {
+  const before = a.throwerDestructs();
+  (() => { a.createThrower(-1); })();
+  const seen = await collect(() => a.throwerDestructs() > before);
+  assert.ok(seen, 'the drop never ran');
+  await collect();
+  assert.strictEqual(a.throwerDestructs(), before + 1);
+});
+
+test('drop_runs_exactly_once_after_gc', async () => {
+  const before = a.trackedDestructs();
+  (() => {
+    const t = a.createTracked(9);
+    assert.strictEqual(a.getTracked(t), 9);
+  })();
+  assert.ok(await collect(() => a.trackedDestructs() > before));
+  await collect();
+  assert.strictEqual(a.trackedDestructs(), before + 1);
+});
+
+test('take_moves_out_into_unique_ptr', async () => {
+  const before = a.trackedDestructs();
+  const takes = a.stats().takes;
+  const t = a.createTracked(5);
+  assert.strictEqual(a.takeTracked(t), 5);
+  assert.strictEqual(a.trackedDestructs(), before + 1);
+  assert.strictEqual(a.stats().takes, takes + 1);
+  code(() => a.getTracked(t), 'EXTREF_TAKEN');
+  code(() => a.takeTracked(t), 'EXTREF_TAKEN');
+  await collect();
+  assert.strictEqual(a.trackedDestructs(), before + 1, 'dropped after take');
+});
+
+test('take_refused_while_borrowed', () => {
+  const x = a.createCounter(1);
+  code(() => a.withRef(x, () => a.take(x)), 'EXTREF_BORROWED');
+  code(() => a.withMut(x, () => a.take(x)), 'EXTREF_MUT_BORROWED');
+  assert.strictEqual(a.take(x), 2);
+});
+
+test('take_refused_while_held', () => {
+  const x = a.createCounter(1);
+  const h = a.holdNew(x);
+  code(() => a.take(x), 'EXTREF_HELD');
+  assert.strictEqual(a.holdRelease(h), 'EXTREF_OK');
+  assert.strictEqual(a.take(x), 1);
+});
+
+test('hold_keeps_payload_after_gc_and_drops_on_release', async () => {
+  let h;
+  (() => {
+    const x = a.createCounter(41);
+    h = a.holdNew(x);
+  })();
+  await collect(() => false, 10);
+  assert.strictEqual(a.holdGet(h), 41);
+  assert.strictEqual(a.holdAdd(h, 1), 42);
+  const s = a.stats();
+  assert.strictEqual(a.holdRelease(h), 'EXTREF_OK');
+  const t = a.stats();
+  assert.strictEqual(t.drops, s.drops + 1);
+  assert.strictEqual(t.deferredDrops, s.deferredDrops + 1);
+  assert.strictEqual(t.liveHolds, s.liveHolds - 1);
+});
+
+test('hold_dup_clone_and_release', () => {
+  const x = a.createCounter(3);
+  const h1 = a.holdNew(x);
+  const h2 = a.holdDup(h1);
+  assert.notStrictEqual(h1, h2);
+  assert.strictEqual(a.holdAdd(h1, 2), 5);
+  assert.strictEqual(a.holdGet(h2), 5);
+  assert.strictEqual(a.holdClone(h2), 5);
+  assert.strictEqual(a.get(x), 5);
+  assert.strictEqual(a.stats().liveHolds, 2);
+  assert.strictEqual(a.holdRelease(h1), 'EXTREF_OK');
+  code(() => a.take(x), 'EXTREF_HELD');
+  assert.strictEqual(a.holdRelease(h2), 'EXTREF_OK');
+  assert.strictEqual(a.stats().liveHolds, 0);
+  assert.strictEqual(a.take(x), 5);
+});
+
+test('hold_borrow_and_release_on_a_std_thread', () => {
+  const x = a.createCounter(1);
+  const h = a.holdNew(x);
+  assert.strictEqual(a.holdAddOnThread(h, 10), 'EXTREF_OK');
+  assert.strictEqual(a.get(x), 11);
+  // Refused on the thread while JS holds an exclusive borrow.
+  let seen;
+  a.withMut(x, () => { seen = a.holdAddOnThread(h, 10); });
+  assert.strictEqual(seen, 'EXTREF_MUT_BORROWED');
+  assert.strictEqual(a.get(x), 12);
+  assert.strictEqual(a.holdRelease(h), 'EXTREF_OK');
+});
+
+test('same_tag_other_layout_type_mismatch', () => {
+  const w = a.createWide(1);
+  const e = code(() => a.get(w), 'EXTREF_TYPE_MISMATCH', TypeError);
+  assert.match(e.message, /WideCounter/);
+  code(() => a.getWide(a.createCounter(1)), 'EXTREF_TYPE_MISMATCH',
+    TypeError);
+  assert.strictEqual(a.getWide(w), 1);
+});
+
+test('foreign_external_refused', () => {
+  code(() => a.get(a.createForeign()), 'EXTREF_FOREIGN', TypeError);
+  code(() => a.add(a.createForeign(), 1), 'EXTREF_FOREIGN', TypeError);
+});
+
+test('non_externals_refused', () => {
+  for (const v of [1, 'x', {}, null, undefined, [], () => {}]) {
+    code(() => a.get(v), 'EXTREF_NOT_EXTERNAL', TypeError);
+  }
+});
+
+test('nothing_left_borrowed_or_held', async () => {
+  await collect();
+  const s = a.stats();
+  assert.strictEqual(s.liveBorrows, 0);
+  assert.strictEqual(s.liveHolds, 0);
+});
