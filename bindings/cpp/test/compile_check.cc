@@ -10,6 +10,10 @@
 #endif
 #include "extref.hpp"
 
+#if defined(CHECK_NAPI_FIRST) && !defined(EXTREF_NODE_ADDON_API)
+#error "extref.hpp did not see <napi.h> included before it"
+#endif
+
 #include <cstdint>
 #include <memory>
 #include <string>
