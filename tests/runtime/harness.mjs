@@ -116,10 +116,40 @@ export function expectCode(fn, code, message) {
   }
   assert.equal(typeof err.message, 'string');
   assert.ok(err.message.length > 0, 'empty message');
-  if (message) {
+  if (typeof message === 'function') {
+    message(err.message);
+  } else if (message) {
     assert.match(err.message, message, `message of ${code}`);
   }
   return err;
+}
+
+// Message checks for where the conflicting borrow is. A message may name
+// both sides with counts ("2 on this thread, 0 on other threads"): the side
+// named must have a non-zero count, the other side zero.
+function count(msg, re) {
+  const m = re.exec(msg);
+  return m ? Number(m[1]) : null;
+}
+
+export function onThisThread(msg) {
+  assert.match(msg, /this thread/i, `no "this thread" in: ${msg}`);
+  assert.doesNotMatch(msg, /another thread/i, msg);
+  const here = count(msg, /(\d+) on this thread/i);
+  const away = count(msg, /(\d+) on other threads?/i);
+  if (here !== null) assert.ok(here > 0, msg);
+  if (away !== null) assert.equal(away, 0, msg);
+}
+
+export function onOtherThread(msg) {
+  assert.match(msg, /(another|other) threads?/i, `no other thread in: ${msg}`);
+  const here = count(msg, /(\d+) on this thread/i);
+  const away = count(msg, /(\d+) on other threads?/i);
+  if (away !== null) assert.ok(away > 0, msg);
+  if (here !== null) assert.equal(here, 0, msg);
+  if (here === null && away === null) {
+    assert.doesNotMatch(msg, /this thread/i, msg);
+  }
 }
 
 // A snapshot of the library's and the addon's counters.

@@ -2,9 +2,11 @@
 // PyO3 #2525). Native code holds an exclusive borrow while it calls JS that
 // asks for the same payload: a catchable error with code
 // EXTREF_MUT_BORROWED whose message says the borrow is on this thread.
-import { test, addon, assert, expectCode } from './harness.mjs';
+import {
+  test, addon, assert, expectCode, onThisThread,
+} from './harness.mjs';
 
-const THIS_THREAD = /this thread/i;
+const THIS_THREAD = onThisThread;
 
 for (const kind of ['counter', 'send']) {
   test(`reentrant_ref_under_exclusive_borrow_is_catchable_${kind}`, () => {
