@@ -4,7 +4,7 @@
 #     at bindings/rust/build/extref_rust_addon.node (path also written to
 #     bindings/rust/target/addon-path.txt) for the cross-language tests;
 #   - cargo test of extref-sys (layout vs the C header) and extref (no-host
-#     unit tests and doctests), napi feature on;
+#     unit tests and doctests), napi feature on (through the addon);
 #   - cargo doc --no-deps with warnings denied (every public item documented);
 #   - the addon's node:test files under Node.js with --expose-gc, then under
 #     Bun (bun test) and Deno (deno test) when they are installed.
@@ -78,8 +78,10 @@ else
 fi
 
 # 2. cargo test: layout, no-host unit tests, doctests (napi feature on).
-cargo test --no-fail-fast -p extref-sys -p extref --features extref/napi \
-  >"$LOG/cargo-test.log" 2>&1
+# Release profile, with the addon in the package set, so that napi-rs and
+# tokio are compiled once, with one feature set, for the build and the tests.
+cargo test --release --no-fail-fast -p extref-sys -p extref \
+  -p extref-napi-addon >"$LOG/cargo-test.log" 2>&1
 rc=$?
 before=$((pass + fail))
 count_cargo "$LOG/cargo-test.log" "cargo test"
