@@ -176,7 +176,7 @@ pub fn clone_local(env: Env, c: Extref<Local>) -> Result<()> {
   if st.is_ok() {
     return Ok(());
   }
-  Err::<(), _>(extref::Error::from_status(st)).or_throw(&env)
+  Err::<(), _>(extref::Error::from_status(st)).or_throw(env)
 }
 
 #[napi]
