@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { assert, code, collect, load, test } from './harness.mjs';
+import {
+  assert, code, collect, collected, load, test, track,
+} from './harness.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = process.env.EXTREF_ROOT || path.join(here, '..', '..');
@@ -131,15 +133,17 @@ test('rust_drop_runs_exactly_once_after_cpp_and_zig_holds', async () => {
   await collect(); // earlier tests' garbage first
   const before = rust.rustDropCount();
   const zigBefore = zig.dropCount();
-  let hc, hz;
+  let hc, hz, w;
   (() => {
     const c = rust.createCounter(20);
+    w = track(c);
     assert.strictEqual(cpp.add(c, 1), 21);
     assert.strictEqual(zig.add(c, 1), 22);
     hc = cpp.holdNew(c);
     hz = zig.holdNew(c);
   })();
-  await collect(() => false, 10);
+  await collected([w]);
+  await collect(); // its finalizer runs from an immediate
   assert.strictEqual(rust.rustDropCount(), before, 'dropped while held');
   assert.strictEqual(cpp.holdAdd(hc, 1), 23);
   assert.strictEqual(zig.holdGet(hz), 23);
@@ -155,11 +159,15 @@ test('rust_drop_runs_exactly_once_after_cpp_and_zig_holds', async () => {
 test('rust_drop_runs_once_after_gc_of_borrowed_external', async () => {
   await collect();
   const before = rust.rustDropCount();
+  const refs = [];
   (() => {
     const c = rust.createCounter(1);
+    const d = rust.createCounter(2);
+    refs.push(track(c), track(d));
     cpp.withMut(c, () => zig.withRef(cpp.createCounter(0), () => 0));
-    zig.swap(c, rust.createCounter(2));
+    zig.swap(c, d);
   })();
+  await collected(refs);
   assert.ok(await collect(() => rust.rustDropCount() >= before + 2));
   await collect();
   assert.strictEqual(rust.rustDropCount(), before + 2);
@@ -193,9 +201,11 @@ test('cpp_and_zig_payloads_borrowed_by_rust', async () => {
   await collect();
   const zigBefore = zig.dropCount();
   const rustBefore = rust.rustDropCount();
+  const refs = [];
   (() => {
     const fromCpp = cpp.createCounter(7);
     const fromZig = zig.createCounter(8);
+    refs.push(track(fromCpp), track(fromZig));
     assert.strictEqual(rust.getValue(fromCpp), 7);
     assert.strictEqual(rust.increment(fromZig), 9);
     rust.swap(fromCpp, fromZig);
@@ -203,6 +213,7 @@ test('cpp_and_zig_payloads_borrowed_by_rust', async () => {
     code(() => rust.withMut(fromZig, () => zig.get(fromZig)),
       'EXTREF_MUT_BORROWED');
   })();
+  await collected(refs);
   assert.ok(await collect(() => zig.dropCount() > zigBefore));
   await collect();
   assert.strictEqual(zig.dropCount(), zigBefore + 1);

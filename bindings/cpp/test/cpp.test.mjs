@@ -2,7 +2,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import {
-  assert, code, collect, load, test,
+  assert, code, collect, collected, load, test, track,
 } from '../../../tests/cross/harness.mjs';
 
 const buildDir = process.env.EXTREF_CPP_BUILD ||
@@ -107,7 +107,9 @@ test('throwing_copy_constructor_is_clone_failed_not_an_exception', () => {
 
 test('throwing_destructor_in_drop_does_not_escape', async () => {
   const before = a.throwerDestructs();
-  (() => { a.createThrower(-1); })();
+  let w;
+  (() => { w = track(a.createThrower(-1)); })();
+  await collected([w]);
   const seen = await collect(() => a.throwerDestructs() > before);
   assert.ok(seen, 'the drop never ran');
   await collect();
@@ -116,10 +118,13 @@ test('throwing_destructor_in_drop_does_not_escape', async () => {
 
 test('drop_runs_exactly_once_after_gc', async () => {
   const before = a.trackedDestructs();
+  let w;
   (() => {
     const t = a.createTracked(9);
+    w = track(t);
     assert.strictEqual(a.getTracked(t), 9);
   })();
+  await collected([w]);
   assert.ok(await collect(() => a.trackedDestructs() > before));
   await collect();
   assert.strictEqual(a.trackedDestructs(), before + 1);
@@ -154,12 +159,14 @@ test('take_refused_while_held', () => {
 });
 
 test('hold_keeps_payload_after_gc_and_drops_on_release', async () => {
-  let h;
+  let h, w;
   (() => {
     const x = a.createCounter(41);
+    w = track(x);
     h = a.holdNew(x);
   })();
-  await collect(() => false, 10);
+  await collected([w]);
+  await collect(); // its finalizer runs from an immediate
   assert.strictEqual(a.holdGet(h), 41);
   assert.strictEqual(a.holdAdd(h, 1), 42);
   const s = a.stats();

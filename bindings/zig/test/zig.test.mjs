@@ -3,7 +3,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import {
-  assert, code, collect, load, test,
+  assert, code, collect, collected, load, test, track,
 } from '../../../tests/cross/harness.mjs';
 
 const z = load(process.env.EXTREF_ZIG_ADDON ||
@@ -92,18 +92,25 @@ test('zig_take_refused_while_borrowed_or_held', () => {
 test('zig_drop_runs_once_after_gc', async () => {
   await collect(); // earlier tests' garbage first
   const before = z.dropCount();
-  (() => { z.createCounter(1); })();
+  let w;
+  (() => { w = track(z.createCounter(1)); })();
+  await collected([w]);
   assert.ok(await collect(() => z.dropCount() > before), 'never dropped');
   await collect();
   assert.strictEqual(z.dropCount(), before + 1);
 });
 
 test('zig_hold_keeps_payload_after_gc', async () => {
-  let h;
+  let h, w;
   await collect();
   const before = z.dropCount();
-  (() => { h = z.holdNew(z.createCounter(41)); })();
-  await collect(() => false, 10);
+  (() => {
+    const x = z.createCounter(41);
+    w = track(x);
+    h = z.holdNew(x);
+  })();
+  await collected([w]);
+  await collect(); // its finalizer runs from an immediate
   assert.strictEqual(z.dropCount(), before, 'dropped while held');
   assert.strictEqual(z.holdGet(h), 41);
   assert.strictEqual(z.holdAdd(h, 1), 42);
