@@ -145,7 +145,9 @@ if [ "$addon" = 1 ]; then
         "(fail) "*) ko "bun: $name" ;;
         "(skip) "* | "(todo) "*) sk "bun: $name" ;;
       esac
-    done < <(grep -E '^\((pass|fail|skip|todo)\) ' "$out")
+    # Bun repeats the failures in a summary after "N tests failed:".
+    done < <(sed -E '/^[0-9]+ tests? failed:/,$d' "$out" |
+      grep -E '^\((pass|fail|skip|todo)\) ')
     if ! grep -qE '^\((pass|fail)\) ' "$out"; then
       tail -30 "$out"; ko "bun: no test ran (exit $rc, see _logs/20-rust/bun.out)"
     elif [ "$rc" -ne 0 ] && ! grep -qE '^\(fail\) ' "$out"; then
