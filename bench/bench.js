@@ -94,7 +94,8 @@ function benchLoops() {
   };
   const n = cfg.loopN;
   const refused = { mutBusy: [] };
-  for (const k of Object.keys(kinds)) addon.loop(kinds[k][0], kinds[k][1], 1000);
+  for (const k of Object.keys(kinds))
+    addon.loop(kinds[k][0], kinds[k][1], 1000);
   const s = rounds(Object.keys(kinds), cfg.loopRounds, (k) => {
     const r = addon.loop(kinds[k][0], kinds[k][1], n);
     if (refused[k]) refused[k].push(r.refused / n);
@@ -213,6 +214,11 @@ function benchCalls() {
       med('ref'), ratioOf(s, 'ref', 'bare'), 'bare call', { max: 1.1 });
   row('call.mut', 'JS -> C, extref_external_mut_ref + write + release',
       med('mut'), ratioOf(s, 'mut', 'bare'), 'bare call', { max: 1.1 });
+  row('call.ref_vs_nested', 'extref ref call vs the bare get behind one ' +
+      'more call (control)', med('ref'), ratioOf(s, 'ref', 'nested'),
+      'one-more-call control');
+  row('call.ref_vs_lean', 'extref ref call vs the minimal model',
+      med('ref'), ratioOf(s, 'ref', 'lean'), 'minimal model');
   if (variants.napirs) {
     row('call.napirs', 'JS -> napi-rs 3, &External<T> read',
         med('napirs'), ratioOf(s, 'napirs', 'bare'), 'bare call');

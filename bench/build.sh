@@ -18,7 +18,8 @@ if ! pkg-config --exists extref; then
   log "build the library first: ./dev build"
   exit 1
 fi
-NODE_INC="${NODE_INCLUDE:-$(dirname "$(dirname "$(command -v node)")")/include/node}"
+NODE_PREFIX="$(dirname "$(dirname "$(command -v node)")")"
+NODE_INC="${NODE_INCLUDE:-$NODE_PREFIX/include/node}"
 [ -f "$NODE_INC/node_api.h" ] || NODE_INC=/usr/include/node
 LIBDIR="$(pkg-config --variable=libdir extref)"
 CC="${CC:-gcc}"
@@ -72,7 +73,8 @@ secs=$(( $(date +%s) - start ))
 for pair in napirs:libextref_bench_napirs.so neon:libextref_bench_neon.so; do
   name="${pair%%:*}"; lib="$CARGO_TARGET_DIR/release/${pair#*:}"
   if [ ! -f "$OUT/$name.node" ] || [ "$lib" -nt "$OUT/$name.node" ]; then
-    cp "$lib" "$OUT/$name.node.tmp" && mv "$OUT/$name.node.tmp" "$OUT/$name.node"
+    cp "$lib" "$OUT/$name.node.tmp" &&
+      mv "$OUT/$name.node.tmp" "$OUT/$name.node"
   fi
 done
 exit 0

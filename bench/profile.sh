@@ -12,7 +12,9 @@ ROOT="${EXTREF_ROOT:-$(dirname "$BENCH")}"
 export PKG_CONFIG_PATH="${PKG_CONFIG_PATH:-$ROOT/_stage/lib/pkgconfig}"
 export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-$ROOT/_stage/lib}"
 N="${1:-20000}"
-command -v valgrind >/dev/null || { echo "profile: valgrind is missing"; exit 1; }
+if ! command -v valgrind >/dev/null; then
+  echo "profile: valgrind is missing (./dev installs it)"; exit 1
+fi
 BENCH_NO_PEERS=1 "$BENCH/build.sh" || exit 1
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

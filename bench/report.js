@@ -9,7 +9,8 @@ const r = JSON.parse(fs.readFileSync(inFile, 'utf8'));
 
 function sh(cmd) {
   try {
-    return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    return execSync(cmd, { encoding: 'utf8',
+                           stdio: ['ignore', 'pipe', 'pipe'] })
       .trim().split('\n')[0];
   } catch (e) {
     return 'unknown';

@@ -43,7 +43,7 @@ for p in /usr/bin/python3 python3; do
   then py="$p"; break; fi
 done
 if [ -z "$py" ]; then
-  echo "bench: no chart: python3-matplotlib is not installed (./dev installs it)"
+  echo "bench: no chart: python3-matplotlib is missing (./dev installs it)"
 else
   "$py" "$BENCH/chart.py" "$RES/results.json" "$RES/ratios.png" &&
     echo "bench: wrote $RES/ratios.png"

@@ -33,14 +33,16 @@ grep -q "cargo not found" "$out" && peers_skipped="cargo is not installed"
 
 # key: the first column of the table. Peer rows are skipped (with the reason)
 # only when cargo is missing; a failed peer build fails them.
-keys="native.bare native.tag native.ref native.mut native.ref_send
-native.mut_send native.ref_held native.mut_held native.ref_busy
-native.mut_busy native.ref_vs_tag native.mut_vs_tag native.held_vs_tag
-native.lean native.ref_vs_lean native.memcpy native.get_memcpy native.clone_out call.noop call.bare call.bare_nested call.lean call.tag
-call.ref call.mut call.napirs call.napirs_mut call.ref_vs_napirs call.neon
-call.ref_vs_neon create.plain create.extref cycle.plain cycle.extref mem.bare
-mem.plain mem.extref mem.library mem.region contention.1 contention.2
-contention.4 contention.8"
+keys="
+native.bare native.tag native.ref native.mut native.ref_send native.mut_send
+native.ref_held native.mut_held native.ref_busy native.mut_busy
+native.ref_vs_tag native.mut_vs_tag native.held_vs_tag native.lean
+native.ref_vs_lean native.memcpy native.get_memcpy native.clone_out call.noop
+call.bare call.bare_nested call.lean call.tag call.ref call.mut
+call.ref_vs_nested call.ref_vs_lean call.napirs call.napirs_mut
+call.ref_vs_napirs call.neon call.ref_vs_neon create.plain create.extref
+cycle.plain cycle.extref mem.bare mem.plain mem.extref mem.library mem.region
+contention.1 contention.2 contention.4 contention.8"
 
 for key in $keys; do
   line="$(grep -F "| $key |" "$out" | head -1)"
