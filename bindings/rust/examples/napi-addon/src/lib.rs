@@ -487,3 +487,38 @@ pub fn js_dropped_counts() -> Vec<f64> {
     JS_DROPS_ELSEWHERE.load(Ordering::SeqCst) as f64,
   ]
 }
+
+/// A gate that JS opens: async work waits on it while holding a payload,
+/// so tests decide when a hold ends instead of guessing with timers.
+static GATE: (std::sync::Mutex<bool>, std::sync::Condvar) =
+  (std::sync::Mutex::new(false), std::sync::Condvar::new());
+
+fn wait_for_gate() {
+  let (lock, cv) = &GATE;
+  let mut open = lock.lock().unwrap_or_else(|e| e.into_inner());
+  while !*open {
+    open = cv.wait(open).unwrap_or_else(|e| e.into_inner());
+  }
+}
+
+/// Opens (true) or closes (false) the gate.
+#[napi]
+pub fn set_gate(open: bool) {
+  let (lock, cv) = &GATE;
+  *lock.lock().unwrap_or_else(|e| e.into_inner()) = open;
+  cv.notify_all();
+}
+
+/// An async fn that takes a hold, waits on a worker thread until the gate
+/// is open, then borrows and returns the value (the hold ends there).
+#[napi]
+pub async fn read_when_open(h: Hold<Counter>) -> Result<i64> {
+  tokio::task::spawn_blocking(move || {
+    wait_for_gate();
+    let v = h.borrow()?.value;
+    Ok::<i64, extref::Error>(v)
+  })
+  .await
+  .map_err(|e| Error::from_reason(e.to_string()))?
+  .map_err(Error::from)
+}

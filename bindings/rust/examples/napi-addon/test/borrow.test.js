@@ -77,7 +77,7 @@ test('an exclusive borrow kept across calls refuses every other access', () => {
 test('a borrow held on a native thread is seen from JS as another thread',
   async () => {
     const c = a.createCounter(10);
-    const p = a.mutBorrowFor(c, 150);
+    const p = a.mutBorrowFor(c, 1000);
     throwsCode(() => a.getValue(c), 'EXTREF_MUT_BORROWED', Error,
       /another thread/);
     throwsCode(() => a.increment(c), 'EXTREF_MUT_BORROWED');
@@ -169,24 +169,24 @@ test('an async fn holding the payload keeps it alive through forced GC',
     await collect();
     const base = a.rustDropCount();
     const deferred = a.stats().deferredDrops;
-    let settled = false;
-    const p = a.readAfter(a.createCounter(77), 300).then((v) => {
-      settled = true;
-      return v;
-    });
-    let rounds = 0;
-    while (!settled && rounds < 100) {
-      gc();
-      await new Promise((r) => setImmediate(r));
-      if (!settled) {
-        assert.equal(a.rustDropCount(), base, 'dropped while held');
-      }
-      rounds++;
+    a.setGate(false);
+    // No JS reference to the external survives this line.
+    const p = a.readWhenOpen(a.createCounter(77));
+    try {
+      await collect(100);
+      assert.equal(a.rustDropCount(), base, 'dropped while held');
+      assert.equal(a.stats().liveHolds >= 1, true);
+    } finally {
+      a.setGate(true); // never leave the worker waiting
     }
     assert.equal(await p, 77, 'payload intact after GC');
-    await collect();
+    for (let i = 0; i < 40 && a.rustDropCount() === base; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     assert.equal(a.rustDropCount(), base + 1, 'dropped once after the hold');
     assert.equal(a.stats().deferredDrops, deferred + 1);
+    await collect(5);
+    assert.equal(a.rustDropCount(), base + 1, 'never twice');
   });
 
 test('an async exclusive borrow on a worker thread', async () => {

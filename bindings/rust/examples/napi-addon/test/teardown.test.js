@@ -25,17 +25,22 @@ function startWorker(code) {
 
 test('worker.terminate() while async work holds a payload', async () => {
   const base = a.rustDropCount();
+  a.setGate(false);
   const { w, m } = await startWorker(`
     const { parentPort, workerData } = require('node:worker_threads');
     const a = require(workerData);
-    const c = a.createCounter(5);
-    a.readAfter(c, 400).catch(() => {});
+    a.readWhenOpen(a.createCounter(5)).catch(() => {});
     parentPort.postMessage(a.stats().liveHolds);
     setInterval(() => {}, 1000);
   `);
-  assert.ok(m >= 1, 'the worker holds the payload');
-  await w.terminate();
-  assert.equal(a.rustDropCount(), base, 'not dropped while held');
+  try {
+    assert.ok(m >= 1, 'the worker holds the payload');
+    await w.terminate();
+    await sleep(50);
+    assert.equal(a.rustDropCount(), base, 'not dropped while held');
+  } finally {
+    a.setGate(true); // the async work borrows, then ends its hold
+  }
   for (let i = 0; i < 40 && a.rustDropCount() === base; i++) await sleep(50);
   assert.equal(a.rustDropCount(), base + 1, 'dropped once when released');
   await sleep(100);
