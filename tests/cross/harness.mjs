@@ -98,9 +98,13 @@ const queue = [];
 let nodeTest = null;
 if (runtime === 'node') nodeTest = (await import('node:test')).test;
 
+// EXTREF_TEST_PREFIX names a variant run (e.g. "asan") in every line.
+const prefix = process.env.EXTREF_TEST_PREFIX ?
+  `${process.env.EXTREF_TEST_PREFIX}: ` : '';
+
 export function test(name, fn) {
   if (nodeTest) {
-    nodeTest(name, { timeout: 60000 }, () => fn());
+    nodeTest(prefix + name, { timeout: 60000 }, () => fn());
     return;
   }
   queue.push({ name, fn });
@@ -113,16 +117,17 @@ async function runQueue() {
     try {
       await fn();
       passed++;
-      console.log(`ok: ${runtime}: ${name}`);
+      console.log(`ok: ${runtime}: ${prefix}${name}`);
     } catch (e) {
       if (e instanceof Skip) {
         skipped++;
-        console.log(`skip: ${runtime}: ${name} (${e.reason})`);
+        console.log(`skip: ${runtime}: ${prefix}${name} (${e.reason})`);
         continue;
       }
       failed++;
       const text = String(e && e.stack || e).split('\n').slice(0, 6);
-      console.log(`FAIL: ${runtime}: ${name}\n    ${text.join('\n    ')}`);
+      console.log(`FAIL: ${runtime}: ${prefix}${name}\n` +
+        `    ${text.join('\n    ')}`);
     }
   }
   console.log(`${passed} passed, ${failed} failed` +

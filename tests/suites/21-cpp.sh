@@ -57,4 +57,20 @@ for f in "$CPP"/test/*.test.mjs; do
   runtime_tests bun "$f"
   runtime_tests deno "$f"
 done
+
+# Again under Node.js with both addons built with AddressSanitizer and
+# UBSan (the runtime preloads them): the header's placement new, launder,
+# moves and guards must be clean. Cases are prefixed "asan".
+ASAN_DIR="$BUILD/asan"
+mkdir -p "$ASAN_DIR"
+SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined
+  -fno-omit-frame-pointer)
+check "build_addon_plain_napi_asan" build_addon asan/extref_cpp.node \
+  addon.cc "${SAN[@]}"
+check "build_addon_node_addon_api_asan" build_addon \
+  asan/extref_cpp_napi.node addon_napi.cc -DNAPI_CPP_EXCEPTIONS \
+  -DEXTREF_CPP_EXCEPTIONS "${SAN[@]}"
+PRELOAD="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
+EXTREF_CPP_BUILD="$ASAN_DIR" EXTREF_TEST_PREFIX=asan LD_PRELOAD="$PRELOAD" \
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 node_tests "$CPP"/test/*.test.mjs
 finish
