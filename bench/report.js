@@ -32,7 +32,7 @@ const machine = [
   ['Node.js', process.version],
   ['rustc', sh('rustc --version')],
   ['gcc', sh('gcc --version')],
-  ['libextref', sh('pkg-config --modversion extref') + ' (git ' +
+  ['libextref', sh('pkg-config --modversion extref') + ' (repository HEAD ' +
    sh('git -C "$(dirname "$(realpath ' + JSON.stringify(inFile) +
       ')")" rev-parse --short HEAD') + ')'],
   ['napi-rs / Neon', 'napi ' + lockVersion('napi') + ', napi-derive ' +
