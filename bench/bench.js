@@ -416,7 +416,7 @@ async function main() {
               (smoke ? ' (smoke: tiny sizes, nothing judged)' : ''));
   if (outFile)
     fs.writeFileSync(outFile, JSON.stringify({ smoke, cfg, rows, notes,
-      seconds: (Date.now() - t0) / 1000,
+      date: new Date(t0).toISOString(), seconds: (Date.now() - t0) / 1000,
       loadavg: [load0, require('os').loadavg()[0]],
       statsBefore: stats0, statsAfter: stats1, table: t }, null, 2));
 }

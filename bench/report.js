@@ -20,7 +20,7 @@ function sh(cmd) {
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8')
   .match(/^model name\s*:\s*(.*)$/m) || [, 'unknown'])[1];
 const machine = [
-  ['date (UTC)', new Date().toISOString()],
+  ['date (UTC)', r.date || new Date().toISOString()],
   ['nproc', sh('nproc')],
   ['CPU', cpu],
   ['kernel', sh('uname -sr')],
