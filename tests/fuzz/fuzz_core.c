@@ -9,6 +9,11 @@
  * counters of extref_stats_get and the per-payload drop counts must agree
  * with the model; the first divergence prints the trace and traps.
  *
+ * Some operations run on a second thread (a flag of the op byte): borrow
+ * release and the hold functions, which the contract allows off the creating
+ * thread for EXTREF_TYPE_SEND types and refuses with EXTREF_WRONG_THREAD for
+ * thread-bound ones.
+ *
  * Where the contract leaves the order of two applicable failures open (a
  * take refused for both a borrow and a hold, a clone-out of a non-cloneable
  * type into a buffer of the wrong size), the model accepts any status that
@@ -19,6 +24,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -91,17 +97,22 @@ typedef struct model_payload_s {
   extref__slot_t *slot; /* valid while js is true */
   bool js;              /* the JS side (the external) is alive */
   bool taken, dropped;
-  uint32_t shared, excl, holds;
+  /* Live borrows by kind (0 shared, 1 exclusive) and by the side they were
+   * taken on (0 the creating thread, 1 another). */
+  uint32_t count[2][2];
+  uint32_t holds;
   uint64_t value;
   int64_t bytes;
-  extref_borrow_t first[2]; /* first borrow of each kind, for cleanup */
-  bool has_first[2];
+  bool bytes_back; /* external_bytes given back (take or js_end) */
+  extref_borrow_t first[2][2]; /* a borrow of each kind and side */
+  bool has_first[2][2];
 } model_payload_t;
 
 typedef struct model_borrow_s {
   bool used;
   int pid;
   int excl;
+  int away;
   extref_borrow_t b;
 } model_borrow_t;
 
@@ -128,6 +139,7 @@ static const void *clone_src;
 static bool clone_fail;
 
 static uint64_t run_no;
+static bool err_ok; /* the last call() found extref_last_error() right */
 static extref_stats_t base;
 static int step;
 static bool trace_live;
@@ -179,31 +191,63 @@ static void mask_names(uint32_t mask, char *buf, size_t n) {
 
 #define BIT(s) (1u << (s))
 
-/* Checks a returned status against the set the model allows. */
+static bool last_error_is(extref_status_t st) {
+  const extref_error_t *e;
+  if (st == EXTREF_OK) return true;
+  e = extref_last_error();
+  return e != NULL && e->status == st && e->message != NULL;
+}
+
+/* Checks a status returned on this thread against the set the model
+ * allows. */
 static void expect(extref_status_t got, uint32_t allowed) {
   char want[200];
   if ((unsigned)got >= 32 || !(allowed & BIT(got))) {
     mask_names(allowed, want, sizeof want);
     diverge("library returned %s, model allows %s", sname(got), want);
   }
-  if (got != EXTREF_OK) {
-    const extref_error_t *e = extref_last_error();
-    if (e == NULL || e->status != got || e->message == NULL)
-      diverge("extref_last_error() does not report %s", sname(got));
-  }
+  if (!last_error_is(got))
+    diverge("extref_last_error() does not report %s", sname(got));
   trace_commit(sname(got));
+}
+
+/* The same for a status that call() got, maybe on another thread. */
+static void expect_call(extref_status_t got, uint32_t allowed) {
+  char want[200];
+  if ((unsigned)got >= 32 || !(allowed & BIT(got))) {
+    mask_names(allowed, want, sizeof want);
+    diverge("library returned %s, model allows %s", sname(got), want);
+  }
+  if (!err_ok)
+    diverge("extref_last_error() on the calling thread does not report %s",
+            sname(got));
+  trace_commit(sname(got));
+}
+
+static uint32_t shared_of(const model_payload_t *p) {
+  return p->count[0][0] + p->count[0][1];
+}
+
+static uint32_t excl_of(const model_payload_t *p) {
+  return p->count[1][0] + p->count[1][1];
 }
 
 /* The statuses that apply to an access to pid; OK alone when none does. */
 static uint32_t failures_of_access(int pid, int asked, bool check_type,
-                                   bool exclusive) {
+                                   bool exclusive, bool off) {
   const model_payload_t *p = &pay[pid];
   uint32_t m = 0;
   if (check_type && !same_type(p->type, asked)) m |= BIT(EXTREF_TYPE_MISMATCH);
   if (p->taken) m |= BIT(EXTREF_TAKEN);
-  if (p->excl) m |= BIT(EXTREF_MUT_BORROWED);
-  if (exclusive && p->shared) m |= BIT(EXTREF_BORROWED);
+  if (excl_of(p)) m |= BIT(EXTREF_MUT_BORROWED);
+  if (exclusive && shared_of(p)) m |= BIT(EXTREF_BORROWED);
+  if (off && !(types[p->type].flags & EXTREF_TYPE_SEND))
+    m |= BIT(EXTREF_WRONG_THREAD);
   return m;
+}
+
+static bool is_send(int pid) {
+  return types[pay[pid].type].flags & EXTREF_TYPE_SEND;
 }
 
 static uint64_t model_live_payloads(void) {
@@ -215,12 +259,14 @@ static uint64_t model_live_payloads(void) {
 static void compare_counts(void) {
   extref_stats_t st;
   uint64_t lb = 0, lh = 0;
+  int64_t bytes = 0;
   memset(&st, 0, sizeof st);
   st.struct_size = sizeof st;
   if (extref_stats_get(&st) != EXTREF_OK) diverge("extref_stats_get failed");
   for (int i = 0; i < npay; i++) {
-    lb += pay[i].shared + pay[i].excl;
+    lb += shared_of(&pay[i]) + excl_of(&pay[i]);
     lh += pay[i].holds;
+    if (!pay[i].bytes_back) bytes += pay[i].bytes;
   }
 #define CMP(field, want)                                                     \
   do {                                                                       \
@@ -235,6 +281,7 @@ static void compare_counts(void) {
   CMP(drops, m_drops);
   CMP(deferred_drops, m_deferred);
   CMP(takes, m_takes);
+  CMP(external_bytes, bytes);
 #undef CMP
   if (drop_bad) diverge("drop callback: %s", drop_bad_why);
   for (int i = 0; i < npay; i++) {
@@ -248,7 +295,8 @@ static void compare_counts(void) {
 /* Drops pid in the model when nothing owns it any more. */
 static void model_settle(int pid, bool deferred) {
   model_payload_t *p = &pay[pid];
-  if (p->js || p->taken || p->dropped || p->shared || p->excl || p->holds)
+  if (p->js || p->taken || p->dropped || shared_of(p) || excl_of(p) ||
+      p->holds)
     return;
   p->dropped = true;
   m_drops++;
@@ -315,6 +363,61 @@ static int clone24(const void *src, void *dst, void *td) {
   return clone_n(src, dst, 24);
 }
 
+/* ---- Calls on another thread ------------------------------------------- */
+
+typedef enum {
+  C_RELEASE,
+  C_HOLD_REF,
+  C_HOLD_MUT_REF,
+  C_HOLD_DUP,
+  C_HOLD_RELEASE,
+  C_HOLD_CLONE_OUT
+} call_kind_t;
+
+typedef struct call_s {
+  call_kind_t kind;
+  extref_borrow_t *b;
+  extref_hold_t *h;
+  extref_hold_t **result;
+  void *dst;
+  size_t n;
+  extref_status_t st;
+  bool err_ok;
+} call_t;
+
+static void run_call(call_t *c) {
+  switch (c->kind) {
+  case C_RELEASE: c->st = extref_borrow_release(c->b); break;
+  case C_HOLD_REF: c->st = extref_hold_ref(c->h, c->b); break;
+  case C_HOLD_MUT_REF: c->st = extref_hold_mut_ref(c->h, c->b); break;
+  case C_HOLD_DUP: c->st = extref_hold_dup(c->h, c->result); break;
+  case C_HOLD_RELEASE: c->st = extref_hold_release(c->h); break;
+  case C_HOLD_CLONE_OUT:
+    c->st = extref_hold_clone_out(c->h, c->dst, c->n);
+    break;
+  }
+  /* The last error is per thread: read it where the call ran. */
+  c->err_ok = last_error_is(c->st);
+}
+
+static void *call_thread(void *arg) {
+  run_call(arg);
+  return NULL;
+}
+
+/* Runs c here, or on a new thread that is joined before this returns. */
+static extref_status_t call(call_t *c, bool off) {
+  pthread_t t;
+  if (!off) {
+    run_call(c);
+  } else {
+    if (pthread_create(&t, NULL, call_thread, c) != 0) abort();
+    if (pthread_join(t, NULL) != 0) abort();
+  }
+  err_ok = c->err_ok;
+  return c->st;
+}
+
 /* ---- Input -------------------------------------------------------------- */
 
 static const uint8_t *in_ptr;
@@ -372,24 +475,22 @@ static bool borrow_empty(const extref_borrow_t *b) {
   return b->payload == NULL && b->token == 0;
 }
 
-/* Records a new borrow of pid in the model and in the borrow table. */
-static void borrow_made(int slot, int pid, bool exclusive,
+/* Records a new borrow of pid, taken on this thread or another (away), in
+ * the model and in the borrow table. */
+static void borrow_made(int slot, int pid, bool exclusive, bool away,
                         const extref_borrow_t *b) {
   model_payload_t *p = &pay[pid];
   if (b->payload != p->ptr)
     diverge("borrow points at %p, payload is at %p", b->payload,
             (void *)p->ptr);
   if (borrow_empty(b)) diverge("a live borrow looks empty");
-  if (exclusive)
-    p->excl++;
-  else
-    p->shared++;
-  bor[slot] = (model_borrow_t){true, pid, exclusive, *b};
+  p->count[exclusive][away]++;
+  bor[slot] = (model_borrow_t){true, pid, exclusive, away, *b};
   copies[next_copy] = bor[slot];
   next_copy = (next_copy + 1) % MAX_COPIES;
-  if (!p->has_first[exclusive]) {
-    p->first[exclusive] = *b;
-    p->has_first[exclusive] = true;
+  if (!p->has_first[exclusive][away]) {
+    p->first[exclusive][away] = *b;
+    p->has_first[exclusive][away] = true;
   }
 }
 
@@ -398,18 +499,44 @@ static void check_borrow_untouched(const extref_borrow_t *b) {
     diverge("a failed borrow wrote its result");
 }
 
-/* Releases *b, which the model believes borrows pid with kind excl. */
-static void do_release(extref_borrow_t *b, int pid, int excl) {
+/* Releases *b, which the model believes is (or was) a borrow of pid of kind
+ * excl taken on side away, here or on another thread (off). A copy of a
+ * released borrow must be refused while the payload has no live borrow of
+ * that kind; while it has one on the token's side the release ends one of
+ * them; when the only live ones of that kind are on the other side, the
+ * contract allows either answer. */
+static extref_status_t do_release(extref_borrow_t *b, int pid, int excl,
+                                  int away, bool off) {
   model_payload_t *p = &pay[pid];
-  uint32_t *count = excl ? &p->excl : &p->shared;
-  bool live = !borrow_empty(b) && !p->dropped && !p->taken && *count > 0;
-  extref_status_t st = extref_borrow_release(b);
-  expect(st, live ? BIT(EXTREF_OK) : BIT(EXTREF_INVALID_ARG));
+  uint32_t *same = &p->count[excl][away], *other = &p->count[excl][!away];
+  uint32_t allowed;
+  extref_status_t st;
+  call_t c = {.kind = C_RELEASE, .b = b};
+  /* A dropped payload's slot, or a taken one's after its external ended,
+   * is gone; a taken payload with a live external keeps its slot, so a
+   * thread-bound one may be refused for the thread first. */
+  if (borrow_empty(b) || p->dropped || (p->taken && !p->js))
+    allowed = BIT(EXTREF_INVALID_ARG);
+  else if (off && !is_send(pid))
+    allowed = BIT(EXTREF_WRONG_THREAD) |
+              (*same + *other == 0 ? BIT(EXTREF_INVALID_ARG) : 0);
+  else if (*same > 0)
+    allowed = BIT(EXTREF_OK);
+  else if (*other > 0)
+    allowed = BIT(EXTREF_OK) | BIT(EXTREF_INVALID_ARG);
+  else
+    allowed = BIT(EXTREF_INVALID_ARG);
+  st = call(&c, off);
+  expect_call(st, allowed);
   if (st == EXTREF_OK) {
     if (!borrow_empty(b)) diverge("a released borrow was not emptied");
-    (*count)--;
+    if (*same > 0)
+      (*same)--;
+    else
+      (*other)--;
     model_settle(pid, true);
   }
+  return st;
 }
 
 /* ---- Operations --------------------------------------------------------- */
@@ -456,39 +583,50 @@ static void op_borrow(uint8_t a, bool exclusive) {
   asked = pick_type(pid, a);
   tracef("%s p%d as %s into b%d", exclusive ? "mut_ref" : "ref", pid,
          types[asked].name, slot);
-  fail = failures_of_access(pid, asked, true, exclusive);
+  fail = failures_of_access(pid, asked, true, exclusive, false);
   st = extref__borrow(pay[pid].slot, &types[asked], exclusive, &b);
   expect(st, fail ? fail : BIT(EXTREF_OK));
   if (st == EXTREF_OK)
-    borrow_made(slot, pid, exclusive, &b);
+    borrow_made(slot, pid, exclusive, false, &b);
   else
     check_borrow_untouched(&b);
 }
 
-static void op_release(uint8_t a) {
+static const char *where(bool off) { return off ? " on another thread" : ""; }
+
+static const char *kind_name(const model_borrow_t *m) {
+  static const char *names[2][2] = {{"shared", "shared away"},
+                                    {"exclusive", "exclusive away"}};
+  return names[m->excl][m->away];
+}
+
+static void op_release(uint8_t op, uint8_t a) {
   int i = a % MAX_BORROWS;
+  bool off = op & 0x80;
   if (!bor[i].used) {
     extref_borrow_t zero = {NULL, 0};
     tracef("release zeroed borrow");
     expect(extref_borrow_release(&zero), BIT(EXTREF_INVALID_ARG));
     return;
   }
-  tracef("release b%d (p%d %s)", i, bor[i].pid,
-         bor[i].excl ? "exclusive" : "shared");
-  do_release(&bor[i].b, bor[i].pid, bor[i].excl);
-  bor[i].used = false;
+  tracef("release b%d (p%d %s)%s", i, bor[i].pid, kind_name(&bor[i]),
+         where(off));
+  /* Refused off its thread, the borrow stays live and in the table. */
+  bor[i].used = do_release(&bor[i].b, bor[i].pid, bor[i].excl, bor[i].away,
+                           off) == EXTREF_WRONG_THREAD;
 }
 
-static void op_stale_release(uint8_t a) {
+static void op_stale_release(uint8_t op, uint8_t a) {
   model_borrow_t *c = &copies[a % MAX_COPIES];
+  bool off = op & 0x80;
   if (!c->used) {
     tracef("release NULL borrow");
     expect(extref_borrow_release(NULL), BIT(EXTREF_INVALID_ARG));
     return;
   }
-  tracef("release copy c%d (p%d %s)", a % MAX_COPIES, c->pid,
-         c->excl ? "exclusive" : "shared");
-  do_release(&c->b, c->pid, c->excl);
+  tracef("release copy c%d (p%d %s)%s", a % MAX_COPIES, c->pid,
+         kind_name(c), where(off));
+  do_release(&c->b, c->pid, c->excl, c->away, off);
   c->used = !borrow_empty(&c->b);
 }
 
@@ -502,7 +640,7 @@ static void op_hold_new(uint8_t op, uint8_t a) {
   asked = pick_type(pid, a);
   tracef("hold p%d as %s into h%d%s", pid, types[asked].name, h,
          inject ? " (allocation fails)" : "");
-  fail = failures_of_access(pid, asked, true, false);
+  fail = failures_of_access(pid, asked, true, false, false);
   fail &= ~BIT(EXTREF_MUT_BORROWED); /* an exclusive borrow allows a hold */
   if (inject) extref__alloc_fail_at(1, false);
   st = extref__hold_new(pay[pid].slot, &types[asked], &r);
@@ -520,16 +658,21 @@ static void op_hold_new(uint8_t op, uint8_t a) {
 
 static void op_hold_dup(uint8_t op, uint8_t a) {
   int i = pick_hold(a), h = free_hold();
-  bool inject = op & 0x10;
+  bool inject = op & 0x10, off = op & 0x80;
   extref_hold_t *r = sentinel_hold;
+  call_t c = {.kind = C_HOLD_DUP, .result = &r};
   extref_status_t st;
   if (i < 0 || h < 0) return;
-  tracef("dup h%d (p%d) into h%d%s", i, hold[i].pid, h,
-         inject ? " (allocation fails)" : "");
+  c.h = hold[i].h;
+  tracef("dup h%d (p%d) into h%d%s%s", i, hold[i].pid, h,
+         inject ? " (allocation fails)" : "", where(off));
   if (inject) extref__alloc_fail_at(1, false);
-  st = extref_hold_dup(hold[i].h, &r);
+  st = call(&c, off);
   extref__alloc_fail_at(0, false);
-  expect(st, BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  if (off && !is_send(hold[i].pid))
+    expect_call(st, BIT(EXTREF_WRONG_THREAD));
+  else
+    expect_call(st, BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
   if (st != EXTREF_OK) {
     if (r != sentinel_hold) diverge("a failed dup wrote its result");
     return;
@@ -539,40 +682,49 @@ static void op_hold_dup(uint8_t op, uint8_t a) {
   hold[h] = (model_hold_t){true, hold[i].pid, r};
 }
 
-static void release_hold(int i) {
+static void release_hold(int i, bool off) {
   int pid = hold[i].pid;
-  tracef("release h%d (p%d)", i, pid);
-  expect(extref_hold_release(hold[i].h), BIT(EXTREF_OK));
+  call_t c = {.kind = C_HOLD_RELEASE, .h = hold[i].h};
+  extref_status_t st;
+  tracef("release h%d (p%d)%s", i, pid, where(off));
+  st = call(&c, off);
+  if (off && !is_send(pid)) {
+    expect_call(st, BIT(EXTREF_WRONG_THREAD)); /* the hold stays live */
+    return;
+  }
+  expect_call(st, BIT(EXTREF_OK));
   hold[i].used = false;
   pay[pid].holds--;
   model_settle(pid, true);
 }
 
-static void op_hold_release(uint8_t a) {
+static void op_hold_release(uint8_t op, uint8_t a) {
   int i = pick_hold(a);
   if (i < 0) {
     tracef("release NULL hold");
     expect(extref_hold_release(NULL), BIT(EXTREF_OK));
     return;
   }
-  release_hold(i);
+  release_hold(i, op & 0x80);
 }
 
-static void op_hold_borrow(uint8_t a, bool exclusive) {
+static void op_hold_borrow(uint8_t op, uint8_t a, bool exclusive) {
   int i = pick_hold(a), slot = free_borrow(), pid;
+  bool off = op & 0x80;
   extref_borrow_t b = sentinel_borrow;
+  call_t c = {.kind = exclusive ? C_HOLD_MUT_REF : C_HOLD_REF, .b = &b};
   uint32_t fail;
   extref_status_t st;
   if (i < 0 || slot < 0) return;
   pid = hold[i].pid;
-  tracef("hold_%s h%d (p%d) into b%d", exclusive ? "mut_ref" : "ref", i, pid,
-         slot);
-  fail = failures_of_access(pid, pay[pid].type, false, exclusive);
-  st = exclusive ? extref_hold_mut_ref(hold[i].h, &b)
-                 : extref_hold_ref(hold[i].h, &b);
-  expect(st, fail ? fail : BIT(EXTREF_OK));
+  c.h = hold[i].h;
+  tracef("hold_%s h%d (p%d) into b%d%s", exclusive ? "mut_ref" : "ref", i,
+         pid, slot, where(off));
+  fail = failures_of_access(pid, pay[pid].type, false, exclusive, off);
+  st = call(&c, off);
+  expect_call(st, fail ? fail : BIT(EXTREF_OK));
   if (st == EXTREF_OK)
-    borrow_made(slot, pid, exclusive, &b);
+    borrow_made(slot, pid, exclusive, off, &b);
   else
     check_borrow_untouched(&b);
 }
@@ -588,7 +740,7 @@ static void op_take(uint8_t a) {
   p = &pay[pid];
   asked = pick_type(pid, a);
   tracef("take p%d as %s", pid, types[asked].name);
-  fail = failures_of_access(pid, asked, true, true);
+  fail = failures_of_access(pid, asked, true, true, false);
   if (p->holds) fail |= BIT(EXTREF_HELD);
   st = extref__payload_take(p->slot, &types[asked], &r, &bytes);
   expect(st, fail ? fail : BIT(EXTREF_OK));
@@ -604,6 +756,7 @@ static void op_take(uint8_t a) {
   free(p->ptr);
   p->ptr = NULL;
   p->taken = true;
+  p->bytes_back = true;
   m_takes++;
 }
 
@@ -614,12 +767,16 @@ static size_t clone_size(int asked, uint8_t op) {
 }
 
 static void check_clone(int pid, uint32_t fail, extref_status_t st,
-                        unsigned calls, const unsigned char *dst,
-                        size_t dst_size) {
+                        bool via_call, unsigned calls,
+                        const unsigned char *dst, size_t dst_size) {
   model_payload_t *p = &pay[pid];
   bool want_call = fail == 0;
-  expect(st, fail ? fail
-                  : clone_fail ? BIT(EXTREF_CLONE_FAILED) : BIT(EXTREF_OK));
+  uint32_t allowed =
+      fail ? fail : clone_fail ? BIT(EXTREF_CLONE_FAILED) : BIT(EXTREF_OK);
+  if (via_call)
+    expect_call(st, allowed);
+  else
+    expect(st, allowed);
   if ((clone_calls - calls) != (want_call ? 1u : 0u))
     diverge("the clone callback ran %u times, model says %d",
             clone_calls - calls, want_call);
@@ -648,7 +805,7 @@ static void op_clone_out(uint8_t op, uint8_t a) {
   clone_fail = op & 0x20;
   tracef("clone_out p%d as %s size %zu%s", pid, types[asked].name, n,
          clone_fail ? " (clone fails)" : "");
-  fail = failures_of_access(pid, asked, true, false);
+  fail = failures_of_access(pid, asked, true, false, false);
   /* The asked descriptor or, when it is the same type, the creator's says
    * whether the type is cloneable. */
   if (types[asked].clone == NULL ||
@@ -659,16 +816,20 @@ static void op_clone_out(uint8_t op, uint8_t a) {
   if (dst == NULL) abort();
   memset(dst, 0x5e, n);
   st = extref__clone_out(pay[pid].slot, &types[asked], dst, n);
-  check_clone(pid, fail, st, calls, dst, n);
+  check_clone(pid, fail, st, false, calls, dst, n);
   clone_fail = false;
   free(dst);
 }
 
+/* Bit 4 of the op byte (the allocation-failure bit elsewhere) runs this one
+ * on another thread: bits 6-7 are taken by the dst size. */
 static void op_hold_clone_out(uint8_t op, uint8_t a) {
   int i = pick_hold(a), pid, t;
+  bool off = op & 0x10;
   size_t n;
   unsigned char *dst;
   unsigned calls = clone_calls;
+  call_t c = {.kind = C_HOLD_CLONE_OUT};
   uint32_t fail;
   extref_status_t st;
   if (i < 0) return;
@@ -676,16 +837,19 @@ static void op_hold_clone_out(uint8_t op, uint8_t a) {
   t = pay[pid].type;
   n = clone_size(t, op);
   clone_fail = op & 0x20;
-  tracef("hold_clone_out h%d (p%d) size %zu%s", i, pid, n,
-         clone_fail ? " (clone fails)" : "");
-  fail = failures_of_access(pid, t, false, false);
+  tracef("hold_clone_out h%d (p%d) size %zu%s%s", i, pid, n,
+         clone_fail ? " (clone fails)" : "", where(off));
+  fail = failures_of_access(pid, t, false, false, off);
   if (types[t].clone == NULL) fail |= BIT(EXTREF_NOT_CLONEABLE);
   if (n != types[t].payload_size) fail |= BIT(EXTREF_BAD_SIZE);
   dst = malloc(n);
   if (dst == NULL) abort();
   memset(dst, 0x5e, n);
-  st = extref_hold_clone_out(hold[i].h, dst, n);
-  check_clone(pid, fail, st, calls, dst, n);
+  c.h = hold[i].h;
+  c.dst = dst;
+  c.n = n;
+  st = call(&c, off);
+  check_clone(pid, fail, st, true, calls, dst, n);
   clone_fail = false;
   free(dst);
 }
@@ -697,6 +861,7 @@ static void finalize(int pid) {
   got = extref__payload_js_end(p->slot);
   p->js = false;
   p->slot = NULL;
+  p->bytes_back = true;
   model_settle(pid, false);
   trace_commit("done");
   if (got != want)
@@ -719,7 +884,7 @@ static void op_access(uint8_t a) {
   tracef("access b%d (p%d)", (int)(a % MAX_BORROWS), m->pid);
   if (m->b.payload != p->ptr) diverge("borrow no longer points at payload");
   if (p->ptr->value != p->value) diverge("payload value changed");
-  if (m->excl && p->excl) {
+  if (m->excl && excl_of(p)) {
     p->ptr->value++;
     p->value++;
   }
@@ -755,25 +920,27 @@ static void cleanup(void) {
   for (int i = 0; i < MAX_BORROWS; i++) {
     if (!bor[i].used) continue;
     step++;
-    tracef("cleanup: release b%d (p%d)", i, bor[i].pid);
-    do_release(&bor[i].b, bor[i].pid, bor[i].excl);
+    tracef("cleanup: release b%d (p%d %s)", i, bor[i].pid,
+           kind_name(&bor[i]));
+    do_release(&bor[i].b, bor[i].pid, bor[i].excl, bor[i].away, false);
     bor[i].used = false;
     compare_counts();
   }
   for (int pid = 0; pid < npay; pid++)
     for (int k = 0; k < 2; k++)
-      while (k ? pay[pid].excl : pay[pid].shared) {
-        extref_borrow_t b = pay[pid].first[k];
-        step++;
-        tracef("cleanup: release a copy of p%d's first %s borrow", pid,
-               k ? "exclusive" : "shared");
-        do_release(&b, pid, k);
-        compare_counts();
-      }
+      for (int side = 0; side < 2; side++)
+        while (pay[pid].count[k][side]) {
+          extref_borrow_t b = pay[pid].first[k][side];
+          step++;
+          tracef("cleanup: release a copy of p%d's first %s%s borrow", pid,
+                 k ? "exclusive" : "shared", side ? " away" : "");
+          do_release(&b, pid, k, side, false);
+          compare_counts();
+        }
   for (int i = 0; i < MAX_HOLDS; i++) {
     if (!hold[i].used) continue;
     step++;
-    release_hold(i);
+    release_hold(i, false);
     compare_counts();
   }
   for (int pid = 0; pid < npay; pid++) {
@@ -805,19 +972,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 0: op_create(op, a); break;
     case 1: op_borrow(a, false); break;
     case 2: op_borrow(a, true); break;
-    case 3: op_release(a); break;
-    case 4: op_stale_release(a); break;
+    case 3: op_release(op, a); break;
+    case 4: op_stale_release(op, a); break;
     case 5: op_hold_new(op, a); break;
     case 6: op_hold_dup(op, a); break;
-    case 7: op_hold_release(a); break;
-    case 8: op_hold_borrow(a, false); break;
-    case 9: op_hold_borrow(a, true); break;
+    case 7: op_hold_release(op, a); break;
+    case 8: op_hold_borrow(op, a, false); break;
+    case 9: op_hold_borrow(op, a, true); break;
     case 10: op_take(a); break;
     case 11: op_clone_out(op, a); break;
     case 12: op_hold_clone_out(op, a); break;
     case 13: op_finalize(a); break;
     case 14: op_access(a); break;
-    default: op_stale_release(a); break;
+    default: op_stale_release(op, a); break;
     }
     compare_counts();
   }

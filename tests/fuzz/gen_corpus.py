@@ -3,8 +3,10 @@
 
 Each seed is a sequence of operations in the encoding that fuzz_core.c
 decodes: an op byte (low 4 bits: the operation; bit 4: the next allocation
-fails; bit 5: the clone callback fails; bits 6-7: clone-out dst size
-0, 0, -8 or +8 bytes off), then an argument byte (the payload, borrow or hold
+fails, or for hold_clone: run on another thread; bit 5: the clone callback
+fails; bits 6-7: clone-out dst size 0, 0, -8 or +8 bytes off; bit 7 for
+release, stale release, dup, hold release, hold_ref and hold_mut_ref: run on
+another thread), then an argument byte (the payload, borrow or hold
 picked, and in bits 4-6 the asked type: 0-3 the creator's own, 4-7 type
 0-3), and for create one more byte, the payload's value.
 
@@ -23,6 +25,8 @@ OPS = {
 A, ALIAS, WIDE, PLAIN = 0, 1, 2, 3
 ALLOC_FAILS, CLONE_FAILS = 0x10, 0x20
 SHORT, LONG = 0x80, 0xC0
+OFF = 0x80          # another thread (release, stale, dup, hold_*)
+OFF_CLONE = 0x10    # another thread (hold_clone)
 
 
 def own(i=0):
@@ -137,6 +141,23 @@ SEEDS = {
         *[("release", i) for i in range(8)]),
     "finalize-taken": enc(create(WIDE, 1), ("take", own()),
                           ("finalize", own()), ("stale", 0)),
+    "send-borrowed-away-released-home": enc(
+        create(A), ("hold", own()), ("hold_ref", 0, OFF),
+        ("hold_ref", 0), ("mut_ref", own()), ("release", 0),
+        ("release", 1, OFF), ("hold_mut_ref", 0, OFF), ("ref", own()),
+        ("finalize", own()), ("release", 0), ("hold_release", 0, OFF)),
+    "stale-copy-other-side": enc(
+        create(A), ("hold", own()), ("hold_ref", 0, OFF), ("release", 0),
+        ("hold_ref", 0), ("stale", 0), ("stale", 1), ("release", 0)),
+    "thread-bound-off-thread": enc(
+        create(PLAIN), ("hold", own()), ("hold_ref", 0, OFF),
+        ("hold_mut_ref", 0, OFF), ("hold_clone", 0, OFF_CLONE),
+        ("dup", 0, OFF), ("hold_ref", 0), ("release", 0, OFF),
+        ("release", 0), ("hold_release", 0, OFF), ("hold_release", 0)),
+    "last-release-off-thread": enc(
+        create(WIDE, 2), ("hold", own()), ("dup", 0, OFF),
+        ("finalize", own()), ("hold_release", 0, OFF),
+        ("hold_clone", 0, OFF_CLONE), ("hold_release", 0, OFF)),
     "hold-borrow-js-borrow": enc(
         create(A), ("hold", own()), ("hold_ref", 0), ("ref", own()),
         ("mut_ref", own()), ("hold_mut_ref", 0), ("release", 1),

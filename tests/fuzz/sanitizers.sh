@@ -64,50 +64,39 @@ unit_programs() {
 # prints one line per test case: file:line:P|F|E:tcase:name:iter: message.
 # A log with no "Checks:" summary (the program died) counts one failure.
 check_log_report() {
-  local log name p f summary
+  local log name summary n bad lines
   CK_PASSED=0
   CK_FAILED=0
   for log in "$@"; do
     name="$(basename "$log" .log)"
     summary="$(grep -E '^[0-9]+%: Checks: [0-9]+' "$log" | tail -1)"
-    p=0
-    f=0
-    while IFS= read -r line; do
-      case "$(cut -d: -f3 <<<"$line")" in
-        P) p=$((p + 1))
-           echo "PASS $name: $(cut -d: -f4,5 <<<"$line")" ;;
-        *) f=$((f + 1))
-           echo "FAIL $name: $(cut -d: -f4- <<<"$line")" ;;
-      esac
-    done < <(grep -E '^[^:]+:[0-9]+:[PFE]:[^:]*:[^:]+:[0-9]+:' "$log")
     if [ -z "$summary" ]; then
-      f=$((f + 1))
+      CK_FAILED=$((CK_FAILED + 1))
       echo "FAIL $name: no check summary (crashed or killed); log: $log"
       grep -E 'ERROR: |SUMMARY: |runtime error' "$log" | head -5 | sed 's/^/  /'
-    else
-      n="$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$summary")"
-      bad="$(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 + \2/' <<<"$summary")"
-      bad=$((bad))
-      if [ $((p + f)) -eq 0 ]; then
-        # The runner ignores CK_VERBOSITY (CK_NORMAL, not CK_ENV): only
-        # failures are listed, so passes come from the summary.
-        while IFS= read -r line; do
-          echo "FAIL $name: $(cut -d: -f4- <<<"$line")"
-        done < <(grep -E '^[^:]+:[0-9]+:[FE]:' "$log")
-        p=$((n - bad))
-        f=$bad
-        echo "unit $name: $summary"
-      elif [ $((p + f)) -ne "$n" ] || [ "$f" -ne "$bad" ]; then
-        f=$((f + 1))
-        echo "FAIL $name: $summary does not match its $((p + f - 1)) test lines"
-      fi
+      continue
     fi
+    # The counts come from the summary; the per-test lines (all of them
+    # under CK_VERBOSITY=verbose when the runner honours it, else only the
+    # failures) are printed as they are.
+    n="$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$summary")"
+    bad="$(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 + \2/' <<<"$summary")"
+    bad=$((bad))
+    lines=0
+    while IFS= read -r line; do
+      lines=$((lines + 1))
+      case "$(cut -d: -f3 <<<"$line")" in
+        P) echo "PASS $name: $(cut -d: -f4,5 <<<"$line")" ;;
+        *) echo "FAIL $name: $(cut -d: -f4- <<<"$line" | cut -c1-200)" ;;
+      esac
+    done < <(grep -E '^[^:]+:[0-9]+:[PFE]:[^:]*:[^:]+:[0-9]+:' "$log")
+    [ "$lines" -lt "$n" ] && echo "unit $name: $summary"
+    CK_PASSED=$((CK_PASSED + n - bad))
+    CK_FAILED=$((CK_FAILED + bad))
     if grep -qE '^==[0-9]+==ERROR: |runtime error:' "$log"; then
-      f=$((f + 1))
+      CK_FAILED=$((CK_FAILED + 1))
       echo "FAIL $name: sanitizer report in $log:"
       grep -E '^==[0-9]+==ERROR: |runtime error:|^SUMMARY: ' "$log" | head -6 | sed 's/^/  /'
     fi
-    CK_PASSED=$((CK_PASSED + p))
-    CK_FAILED=$((CK_FAILED + f))
   done
 }

@@ -10,6 +10,9 @@ ROOT="${EXTREF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 OUT="$ROOT/_build-tsan"
 TCC="${TSAN_CC:-clang}"
 TEST="$ROOT/tests/unit/test_threads.c"
+# EXTREF_SAN_SRC: another directory of library sources (a scratch copy with a
+# deliberate race shows that this suite fails on one).
+SRC="${EXTREF_SAN_SRC:-$ROOT/src}"
 start=$(date +%s)
 
 if [ ! -f "$TEST" ]; then
@@ -24,14 +27,14 @@ if ! command -v "$TCC" >/dev/null || ! pkg-config --exists check; then
 fi
 mkdir -p "$OUT"
 flags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=thread
-  -D_GNU_SOURCE -DEXTREF_BUILDING -I"$ROOT/include" -I"$ROOT/src"
+  -D_GNU_SOURCE -DEXTREF_BUILDING -I"$ROOT/include" -I"$SRC"
   -I/usr/include/node -I"$ROOT/tests/unit" $(pkg-config --cflags check))
 stamp="$( { printf '%s\n' "$TCC" "${flags[@]}";
-  cat "$ROOT"/src/*.c "$ROOT"/src/*.h "$ROOT/include/extref.h" \
+  cat "$SRC"/*.c "$SRC"/*.h "$ROOT/include/extref.h" \
     "$ROOT"/tests/unit/*.h "$TEST"; } | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$OUT/test_threads" ] || [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$stamp" ]; then
   rm -f "$OUT/stamp"
-  if ! "$TCC" "${flags[@]}" "$ROOT"/src/*.c "$TEST" -o "$OUT/test_threads" \
+  if ! "$TCC" "${flags[@]}" "$SRC"/*.c "$TEST" -o "$OUT/test_threads" \
       $(pkg-config --libs check) -ldl -pthread >"$OUT/build.out" 2>&1; then
     echo "FAIL tsan build: see $OUT/build.out"
     head -20 "$OUT/build.out"
