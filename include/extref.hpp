@@ -215,7 +215,7 @@ template <class T> class [[nodiscard]] result {
     return ok() ? nullptr : throw_error(env, std::get<1>(v_));
   }
 #if defined(EXTREF_NODE_ADDON_API)
-  Napi::Value throw_js(Napi::Env env) const noexcept {
+  Napi::Value throw_js(Napi::Env env) const {
     throw_js(static_cast<napi_env>(env));
     return env.Undefined();
   }
@@ -243,7 +243,7 @@ template <> class [[nodiscard]] result<void> {
     return ok() ? nullptr : throw_error(env, err_);
   }
 #if defined(EXTREF_NODE_ADDON_API)
-  Napi::Value throw_js(Napi::Env env) const noexcept {
+  Napi::Value throw_js(Napi::Env env) const {
     throw_js(static_cast<napi_env>(env));
     return env.Undefined();
   }
@@ -453,10 +453,13 @@ template <class T, class F> result<T> clone_into(F &&fn) {
   extref_status_t s = fn(static_cast<void *>(buf), sizeof(T));
   if (s != EXTREF_OK)
     return error::last(s);
-  T *copy = std::launder(reinterpret_cast<T *>(buf));
-  result<T> r(std::move(*copy));
-  copy->~T();
-  return r;
+  /* The clone in buf is destroyed after it was moved out, also when the
+   * move throws. */
+  struct destroy {
+    T *p;
+    ~destroy() { p->~T(); }
+  } guard{std::launder(reinterpret_cast<T *>(buf))};
+  return result<T>(std::move(*guard.p));
 }
 
 } // namespace detail
@@ -654,7 +657,7 @@ inline Napi::Error to_napi_error(Napi::Env env, const error &e) {
   return err;
 }
 
-inline Napi::Value throw_error(Napi::Env env, const error &e) noexcept {
+inline Napi::Value throw_error(Napi::Env env, const error &e) {
   detail::throw_js(env, e);
   return env.Undefined();
 }
