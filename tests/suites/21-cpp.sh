@@ -5,7 +5,8 @@
 #     clang++ (bindings/cpp/test/compile_check.cc, with static_asserts);
 #   - two test addons (plain Node-API, node-addon-api) built with g++ -shared
 #     against the staged libextref, driven by node:test
-#     (bindings/cpp/test/*.test.mjs), then by Bun and Deno.
+#     (bindings/cpp/test/*.test.mjs), then by Bun and Deno, then under
+#     Node.js again with ASan+UBSan-instrumented addons.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
 need_stage
