@@ -465,10 +465,12 @@ pub fn create_js_dropped(value: i64) -> NewExtref<JsDropped> {
   NewExtref::new(JsDropped { value })
 }
 
-/// Holds the payload on a worker thread for `ms` ms, then releases it there.
+/// Holds the payload on a worker thread until the gate is open (see
+/// setGate) and `ms` ms more, then releases it there.
 #[napi]
 pub async fn js_dropped_read_after(h: Hold<JsDropped>, ms: u32) -> Result<i64> {
   tokio::task::spawn_blocking(move || {
+    wait_for_gate();
     std::thread::sleep(Duration::from_millis(ms as u64));
     let v = h.borrow()?.value;
     drop(h);

@@ -240,11 +240,19 @@ test('EXTREF_TYPE_JS_DROP: a drop released on a worker runs on the JS thread',
   async () => {
     await collect();
     const [onJs0, elsewhere0] = a.jsDroppedCounts();
-    const p = a.jsDroppedReadAfter(a.createJsDropped(6), 100);
-    await collect(); // the external is gone; the worker still holds it
+    const deferred = a.stats().deferredDrops;
+    a.setGate(false);
+    const p = a.jsDroppedReadAfter(a.createJsDropped(6), 10);
+    try {
+      await collect(); // the external is gone; the worker still holds it
+      assert.deepEqual(a.jsDroppedCounts(), [onJs0, elsewhere0]);
+    } finally {
+      a.setGate(true);
+    }
     assert.equal(await p, 6);
     for (let i = 0; i < 40 && a.jsDroppedCounts()[0] === onJs0; i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.deepEqual(a.jsDroppedCounts(), [onJs0 + 1, elsewhere0]);
+    assert.equal(a.stats().deferredDrops, deferred + 1);
   });
