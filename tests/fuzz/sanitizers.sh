@@ -83,13 +83,21 @@ check_log_report() {
     bad="$(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1 + \2/' <<<"$summary")"
     bad=$((bad))
     lines=0
+    # check's TAP lines (CK_TAP_LOG_FILE_NAME=-): "ok 1 - file:tcase:test:
+    # message"; else its own lines "file:line:P:tcase:test:iter: message".
     while IFS= read -r line; do
       lines=$((lines + 1))
-      case "$(cut -d: -f3 <<<"$line")" in
-        P) echo "PASS $name: $(cut -d: -f4,5 <<<"$line")" ;;
+      case "$line" in
+        "ok "*) echo "PASS $name: $(sed -E 's/^ok [0-9]+ - [^:]*:([^:]*:[^:]*):.*/\1/' <<<"$line")" ;;
+        "not ok "*) echo "FAIL $name: $(sed -E 's/^not ok [0-9]+ - [^:]*://' <<<"$line" | cut -c1-200)" ;;
+        *:P:*) echo "PASS $name: $(cut -d: -f4,5 <<<"$line")" ;;
         *) echo "FAIL $name: $(cut -d: -f4- <<<"$line" | cut -c1-200)" ;;
       esac
-    done < <(grep -E '^[^:]+:[0-9]+:[PFE]:[^:]*:[^:]+:[0-9]+:' "$log")
+    done < <(if grep -qE '^(not )?ok [0-9]+ - ' "$log"; then
+               grep -E '^(not )?ok [0-9]+ - ' "$log"
+             else
+               grep -E '^[^:]+:[0-9]+:[PFE]:[^:]*:[^:]+:[0-9]+:' "$log"
+             fi)
     [ "$lines" -lt "$n" ] && echo "unit $name: $summary"
     CK_PASSED=$((CK_PASSED + n - bad))
     CK_FAILED=$((CK_FAILED + bad))

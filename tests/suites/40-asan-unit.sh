@@ -20,7 +20,8 @@ if [ ${#progs[@]} -eq 0 ]; then
   echo "0 passed, 0 failed, 1 skipped"
   exit 0
 fi
-export CK_VERBOSITY=verbose CK_DEFAULT_TIMEOUT="${CK_DEFAULT_TIMEOUT:-60}"
+export CK_VERBOSITY=verbose CK_TAP_LOG_FILE_NAME=- \
+  CK_DEFAULT_TIMEOUT="${CK_DEFAULT_TIMEOUT:-60}"
 export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 make -C "$ASAN_BUILD" -j"$SAN_JOBS" check TESTS="${progs[*]}" \

@@ -45,7 +45,7 @@ if [ ! -x "$OUT/test_threads" ] || [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$stam
 fi
 
 LOG="$OUT/test_threads.log"
-CK_FORK=no CK_VERBOSITY=verbose CK_DEFAULT_TIMEOUT=300 \
+CK_FORK=no CK_VERBOSITY=verbose CK_TAP_LOG_FILE_NAME=- CK_DEFAULT_TIMEOUT=300 \
   TSAN_OPTIONS="halt_on_error=0:exitcode=66:second_deadlock_stack=1" \
   "$OUT/test_threads" >"$LOG" 2>&1
 rc=$?

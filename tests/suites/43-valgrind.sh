@@ -8,7 +8,8 @@ ROOT="${EXTREF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 BUILD="${EXTREF_BUILD:-$ROOT/_build}"
 # shellcheck source=../fuzz/sanitizers.sh
 . "$ROOT/tests/fuzz/sanitizers.sh"
-OUT="$ROOT/_build-valgrind"
+# One directory per run, so that two runs at once do not mix their logs.
+OUT="$ROOT/_build-valgrind/run-$$"
 start=$(date +%s)
 
 if ! command -v valgrind >/dev/null; then
@@ -35,6 +36,8 @@ if ! make -C "$BUILD" -j"$SAN_JOBS" check TESTS= >"$BUILD/valgrind-make.out" 2>&
   exit 1
 fi
 mkdir -p "$OUT"
+find "$ROOT/_build-valgrind" -mindepth 1 -maxdepth 1 -name 'run-*' -mmin +120 \
+  -exec rm -rf {} + 2>/dev/null
 
 run_one() {
   local p="$1" name
@@ -48,7 +51,6 @@ run_one() {
 }
 export -f run_one
 export BUILD OUT
-rm -f "$OUT"/*.vg "$OUT"/*.out "$OUT"/*.rc
 printf '%s\n' "${progs[@]}" | xargs -P"$SAN_JOBS" -I{} bash -c 'run_one "$@"' _ {}
 
 passed=0
