@@ -427,6 +427,44 @@ static napi_value hold_add_on_thread(napi_env env, napi_callback_info info) {
   return str(env, extref_status_name(seen));
 }
 
+/* threadBound(ext): ext holds a NoClone, a thread-bound type. A hold and a
+ * borrow guard taken on the JS thread are used from a std::thread: borrow
+ * and release answer EXTREF_WRONG_THREAD there and leave the hold and the
+ * guard live and owned, so that the JS thread releases them afterwards.
+ * Returns [hold borrow, hold release, hold still owned, guard release,
+ * guard still owned, JS-thread hold release, JS-thread guard release]. */
+static napi_value thread_bound(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(h, extref::hold_of(env, argv[0], noclone_type));
+  TRY(g, extref::borrow(env, argv[0], noclone_type));
+  extref::hold<NoClone> hold = std::move(h).value();
+  extref::ref<NoClone> guard = std::move(g).value();
+  extref_status_t s[4] = {EXTREF_OK, EXTREF_OK, EXTREF_OK, EXTREF_OK};
+  bool owned[2] = {false, false};
+  std::thread t([&]() {
+    s[0] = hold.borrow().status();
+    s[1] = hold.release().status();
+    owned[0] = static_cast<bool>(hold);
+    s[2] = guard.release().status();
+    owned[1] = static_cast<bool>(guard);
+  });
+  t.join();
+  s[3] = hold.release().status();
+  extref_status_t last = guard.release().status();
+  napi_value out = nullptr, b0 = nullptr, b1 = nullptr;
+  NAPI_CALL(env, napi_create_array_with_length(env, 7, &out));
+  napi_get_boolean(env, owned[0], &b0);
+  napi_get_boolean(env, owned[1], &b1);
+  napi_set_element(env, out, 0, str(env, extref_status_name(s[0])));
+  napi_set_element(env, out, 1, str(env, extref_status_name(s[1])));
+  napi_set_element(env, out, 2, b0);
+  napi_set_element(env, out, 3, str(env, extref_status_name(s[2])));
+  napi_set_element(env, out, 4, b1);
+  napi_set_element(env, out, 5, str(env, extref_status_name(s[3])));
+  napi_set_element(env, out, 6, str(env, extref_status_name(last)));
+  return out;
+}
+
 static napi_value hold_release(napi_env env, napi_callback_info info) {
   ARGS(1);
   HOLD(h, argv[0]);
@@ -514,6 +552,7 @@ NAPI_MODULE_INIT() {
       {"holdClone", hold_clone},
       {"holdAddOnThread", hold_add_on_thread},
       {"holdRelease", hold_release},
+      {"threadBound", thread_bound},
       {"stats", stats},
       {"trackedDestructs", tracked_count},
       {"throwerDestructs", thrower_count},

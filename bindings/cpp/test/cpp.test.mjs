@@ -207,6 +207,23 @@ test('hold_borrow_and_release_on_a_std_thread', () => {
   assert.strictEqual(a.holdRelease(h), 'EXTREF_OK');
 });
 
+test('thread_bound_guards_report_wrong_thread_and_stay_owned', () => {
+  const x = a.createNoClone(5);
+  const before = a.stats();
+  assert.deepStrictEqual(a.threadBound(x), [
+    'EXTREF_WRONG_THREAD', // hold.borrow() on the std::thread
+    'EXTREF_WRONG_THREAD', // hold.release() there
+    true, //                  the hold is still owned
+    'EXTREF_WRONG_THREAD', // guard.release() there
+    true, //                  the guard is still owned
+    'EXTREF_OK', //           hold.release() back on the JS thread
+    'EXTREF_OK', //           guard.release() back on the JS thread
+  ]);
+  const after = a.stats();
+  assert.strictEqual(after.liveHolds, before.liveHolds);
+  assert.strictEqual(after.liveBorrows, before.liveBorrows);
+});
+
 test('same_tag_other_layout_type_mismatch', () => {
   const w = a.createWide(1);
   const e = code(() => a.get(w), 'EXTREF_TYPE_MISMATCH', TypeError);
