@@ -303,6 +303,44 @@ fn holdAddOnThread(env: Env, info: napi.CallbackInfo) callconv(.c) ?Value {
     return str(env, extref.statusName(seen));
 }
 
+/// threadBound(ext): ext holds a ZigNoClone, a thread-bound type. A hold
+/// and a borrow taken on the JS thread, used from a std.Thread, answer
+/// WrongThread there and stay live; the JS thread releases them afterwards.
+/// Returns the five status names in that order.
+fn threadBound(env: Env, info: napi.CallbackInfo) callconv(.c) ?Value {
+    const a = args(1, env, info);
+    const h = NoCloneType.hold(env, a[0]) catch |e| return fail(env, e);
+    var r = NoCloneType.ref(env, a[0]) catch |e| {
+        h.release() catch {};
+        return fail(env, e);
+    };
+    var s: [5]extref.Status = @splat(.ok);
+    const Worker = struct {
+        fn run(hold: extref.Hold(Counter), ref: *extref.Ref(Counter), out: *[5]extref.Status) void {
+            if (hold.ref()) |b| {
+                var borrow = b;
+                borrow.release() catch {};
+                out[0] = .ok;
+            } else |e| out[0] = extref.statusOf(e);
+            out[1] = status(hold.release());
+            out[2] = status(ref.release());
+        }
+    };
+    const t = std.Thread.spawn(.{}, Worker.run, .{ h, &r, &s }) catch {
+        h.release() catch {};
+        r.release() catch {};
+        return argError(env, "cannot spawn a thread");
+    };
+    t.join();
+    s[3] = status(h.release());
+    s[4] = status(r.release());
+    var out: ?Value = null;
+    _ = napi.napi_create_array_with_length(env, s.len, &out);
+    for (s, 0..) |st, i|
+        _ = napi.napi_set_element(env, out, @intCast(i), str(env, extref.statusName(st)));
+    return out;
+}
+
 fn holdRelease(env: Env, info: napi.CallbackInfo) callconv(.c) ?Value {
     const a = args(1, env, info);
     const i = findHold(env, a[0]) orelse return argError(env, "no such hold");
@@ -378,6 +416,7 @@ const exports_table = .{
     .{ "holdClone", holdClone },
     .{ "holdAddOnThread", holdAddOnThread },
     .{ "holdRelease", holdRelease },
+    .{ "threadBound", threadBound },
     .{ "stats", stats },
     .{ "dropCount", dropCount },
     .{ "libPath", libPath },

@@ -136,6 +136,21 @@ test('zig_hold_dup_and_thread', () => {
   assert.strictEqual(z.stats().liveHolds, 0);
 });
 
+test('zig_thread_bound_hold_and_borrow_wrong_thread_off_thread', () => {
+  const x = z.createNoClone(5);
+  const before = z.stats();
+  assert.deepStrictEqual(z.threadBound(x), [
+    'EXTREF_WRONG_THREAD', // hold.ref() on the std.Thread
+    'EXTREF_WRONG_THREAD', // hold.release() there: the hold stays live
+    'EXTREF_WRONG_THREAD', // ref.release() there: the borrow stays live
+    'EXTREF_OK', //           hold.release() back on the JS thread
+    'EXTREF_OK', //           ref.release() back on the JS thread
+  ]);
+  const after = z.stats();
+  assert.strictEqual(after.liveHolds, before.liveHolds);
+  assert.strictEqual(after.liveBorrows, before.liveBorrows);
+});
+
 test('zig_same_tag_other_layout_type_mismatch', () => {
   const w = z.createWide(1);
   const e = code(() => z.get(w), 'EXTREF_TYPE_MISMATCH', TypeError);
