@@ -3,8 +3,8 @@
 //! library's statuses.
 //!
 //! The declarations below mirror include/extref.h (ABI version 1) by hand;
-//! `zig build test` checks their sizes and offsets against a translate-c of
-//! the installed header.
+//! `zig build test` checks their sizes, offsets and values against what the
+//! C compiler makes of the installed header (src/layout.c).
 //!
 //!     const Counter = extern struct { value: i64 };
 //!     const CounterType = extref.Type(Counter, .{

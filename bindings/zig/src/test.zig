@@ -1,5 +1,6 @@
 //! Unit tests of extref.zig that need no JS host: the hand-written ABI
-//! against translate-c of extref.h, status and error mapping, the calls
+//! against the C compiler's view of extref.h (src/layout.c), status and
+//! error mapping, the calls
 //! that work without Node-API, and the comptime descriptors' callbacks.
 
 const std = @import("std");
