@@ -25,6 +25,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,14 +37,15 @@
 
 /* ---- Types -------------------------------------------------------------- */
 
-enum { T_A, T_ALIAS, T_WIDE, T_PLAIN, N_TYPES };
+/* N_TYPES valid descriptors, then one whose struct_size is too small. */
+enum { T_A, T_ALIAS, T_WIDE, T_PLAIN, N_TYPES, T_BROKEN = N_TYPES, N_ALL };
 
 typedef struct type_data_s {
   int index;
 } type_data_t;
 
-static type_data_t type_data[N_TYPES] = {{T_A}, {T_ALIAS}, {T_WIDE},
-                                         {T_PLAIN}};
+static type_data_t type_data[N_ALL] = {{T_A}, {T_ALIAS}, {T_WIDE},
+                                       {T_PLAIN}, {T_BROKEN}};
 
 static void on_drop(void *payload, void *type_data, struct napi_env__ *env);
 static int clone16(const void *src, void *dst, void *type_data);
@@ -56,7 +58,7 @@ static int clone24(const void *src, void *dst, void *type_data);
  * another addon would declare it (same tag, same size). WIDE: the same tag
  * with another payload size, so another type. PLAIN: thread-bound and not
  * cloneable. */
-static const extref_type_t types[N_TYPES] = {
+static const extref_type_t types[N_ALL] = {
     [T_A] = {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A, "Counter", 16,
              on_drop, clone16, &type_data[T_A]},
     [T_ALIAS] = {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A,
@@ -66,6 +68,10 @@ static const extref_type_t types[N_TYPES] = {
                 24, on_drop, clone24, &type_data[T_WIDE]},
     [T_PLAIN] = {sizeof(extref_type_t), 0, TAG_PLAIN, "Plain", 16, on_drop,
                  NULL, &type_data[T_PLAIN]},
+    /* A's fields, but a struct_size that covers only struct_size and flags:
+     * every use of it is EXTREF_INVALID_ARG. */
+    [T_BROKEN] = {8, EXTREF_TYPE_SEND, TAG_A, "Broken", 16, on_drop, clone16,
+                  &type_data[T_BROKEN]},
 };
 
 static bool same_type(int a, int b) {
@@ -238,6 +244,7 @@ static uint32_t failures_of_access(int pid, int asked, bool check_type,
   const model_payload_t *p = &pay[pid];
   uint32_t m = 0;
   if (check_type && !same_type(p->type, asked)) m |= BIT(EXTREF_TYPE_MISMATCH);
+  if (check_type && asked == T_BROKEN) m |= BIT(EXTREF_INVALID_ARG);
   if (p->taken) m |= BIT(EXTREF_TAKEN);
   if (excl_of(p)) m |= BIT(EXTREF_MUT_BORROWED);
   if (exclusive && shared_of(p)) m |= BIT(EXTREF_BORROWED);
@@ -440,10 +447,12 @@ static int pick_js(unsigned n) {
   return -1;
 }
 
-/* The asked type: the creator's own (half the time) or any. */
+/* The asked type: the creator's own (3 times in 8), the broken descriptor
+ * (1 in 8) or any valid one. */
 static int pick_type(int pid, uint8_t a) {
   unsigned sel = (a >> 4) & 7;
-  return sel < 4 ? pay[pid].type : (int)(sel - 4);
+  if (sel < 3) return pay[pid].type;
+  return sel == 3 ? T_BROKEN : (int)(sel - 4);
 }
 
 static int free_borrow(void) {
@@ -541,6 +550,8 @@ static extref_status_t do_release(extref_borrow_t *b, int pid, int excl,
 
 /* ---- Operations --------------------------------------------------------- */
 
+/* The core trusts the descriptor it is given at create: extref_external_
+ * create checks it (a public-API check, not fuzzed here). */
 static void op_create(uint8_t op, uint8_t a) {
   int t = a % N_TYPES;
   bool inject = op & 0x10;
@@ -891,6 +902,41 @@ static void op_access(uint8_t a) {
   trace_commit("ok");
 }
 
+/* extref_stats_get with NULL, a struct_size too small for live_payloads, one
+ * that covers live_payloads only (nothing past it may be written) and the
+ * full size. */
+static void op_stats(uint8_t a) {
+  union {
+    extref_stats_t st;
+    unsigned char bytes[sizeof(extref_stats_t)];
+  } u;
+  static const uint32_t sizes[4] = {
+      0, 4, offsetof(extref_stats_t, live_borrows), sizeof(extref_stats_t)};
+  uint32_t n = sizes[a & 3];
+  extref_status_t got;
+  if ((a & 3) == 0) {
+    tracef("stats_get(NULL)");
+    expect(extref_stats_get(NULL), BIT(EXTREF_INVALID_ARG));
+    return;
+  }
+  memset(&u, 0x5e, sizeof u);
+  u.st.struct_size = n;
+  tracef("stats_get with struct_size %u", (unsigned)n);
+  got = extref_stats_get(&u.st);
+  expect(got, n < offsetof(extref_stats_t, live_payloads) +
+                      sizeof(uint64_t)
+                  ? BIT(EXTREF_INVALID_ARG)
+                  : BIT(EXTREF_OK));
+  for (size_t k = n < 4 ? 4 : n; k < sizeof u; k++)
+    if (u.bytes[k] != 0x5e)
+      diverge("stats_get wrote byte %zu past struct_size %u", k,
+              (unsigned)n);
+  if (got == EXTREF_OK &&
+      u.st.live_payloads - base.live_payloads != model_live_payloads())
+    diverge("stats_get with struct_size %u: live_payloads is wrong",
+            (unsigned)n);
+}
+
 /* ---- Driver ------------------------------------------------------------- */
 
 static void reset(void) {
@@ -984,7 +1030,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 12: op_hold_clone_out(op, a); break;
     case 13: op_finalize(a); break;
     case 14: op_access(a); break;
-    default: op_stale_release(op, a); break;
+    default: op_stats(a); break;
     }
     compare_counts();
   }

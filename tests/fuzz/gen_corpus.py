@@ -7,8 +7,10 @@ fails, or for hold_clone: run on another thread; bit 5: the clone callback
 fails; bits 6-7: clone-out dst size 0, 0, -8 or +8 bytes off; bit 7 for
 release, stale release, dup, hold release, hold_ref and hold_mut_ref: run on
 another thread), then an argument byte (the payload, borrow or hold
-picked, and in bits 4-6 the asked type: 0-3 the creator's own, 4-7 type
-0-3), and for create one more byte, the payload's value.
+picked, and in bits 4-6 the asked type: 0-2 the creator's own, 3 a
+descriptor with a too small struct_size, 4-7 type 0-3), and for create one
+more byte, the payload's value.
+Op 15 calls extref_stats_get with NULL, struct_size 4, 8+8 and full.
 
 Usage: tests/fuzz/gen_corpus.py [OUTDIR]   (deterministic: same files always)
 """
@@ -20,9 +22,10 @@ OPS = {
     "create": 0, "ref": 1, "mut_ref": 2, "release": 3, "stale": 4,
     "hold": 5, "dup": 6, "hold_release": 7, "hold_ref": 8,
     "hold_mut_ref": 9, "take": 10, "clone": 11, "hold_clone": 12,
-    "finalize": 13, "access": 14,
+    "finalize": 13, "access": 14, "stats": 15,
 }
 A, ALIAS, WIDE, PLAIN = 0, 1, 2, 3
+BROKEN_SEL = 3 << 4  # asked type: the descriptor whose struct_size is 8
 ALLOC_FAILS, CLONE_FAILS = 0x10, 0x20
 SHORT, LONG = 0x80, 0xC0
 OFF = 0x80          # another thread (release, stale, dup, hold_*)
@@ -158,6 +161,12 @@ SEEDS = {
         create(WIDE, 2), ("hold", own()), ("dup", 0, OFF),
         ("finalize", own()), ("hold_release", 0, OFF),
         ("hold_clone", 0, OFF_CLONE), ("hold_release", 0, OFF)),
+    "broken-descriptor": enc(
+        create(A), ("ref", BROKEN_SEL),
+        ("mut_ref", BROKEN_SEL), ("hold", BROKEN_SEL), ("take", BROKEN_SEL),
+        ("clone", BROKEN_SEL), ("ref", own()), ("take", BROKEN_SEL)),
+    "stats-sizes": enc(("stats", 0), ("stats", 1), create(A), ("stats", 2),
+                       ("stats", 3), ("ref", own()), ("stats", 2)),
     "hold-borrow-js-borrow": enc(
         create(A), ("hold", own()), ("hold_ref", 0), ("ref", own()),
         ("mut_ref", own()), ("hold_mut_ref", 0), ("release", 1),
