@@ -27,10 +27,10 @@ const addon = require(path.join(dir, 'bench.node'));
 const cfg = smoke
   ? { loopN: 20000, loopRounds: 3, callN: 20000, callRounds: 3,
       createN: 20000, createRounds: 1, memN: 20000, memRounds: 1,
-      contN: 10000, contRounds: 1, threads: [1, 2, 4, 8] }
+      contMs: 5, contRounds: 1, threads: [1, 2, 4, 8] }
   : { loopN: 200000, loopRounds: 41, callN: 300000, callRounds: 25,
       createN: 1000000, createRounds: 5, memN: 1000000, memRounds: 3,
-      contN: 300000, contRounds: 7, threads: [1, 2, 4, 8] };
+      contMs: 100, contRounds: 5, threads: [1, 2, 4, 8] };
 // Samples are short and many: on a machine whose cores are shared, the
 // median of many short samples is the one least disturbed. Every sample is
 // timed in the measuring thread's CPU time (addon.cpuNs), not wall time,
@@ -331,19 +331,21 @@ function benchMemory() {
 
 function benchContention() {
   const send = addon.makeSend();
-  const n = cfg.contN;
   const per = {};
   const agg = {};
   const par = {};
-  addon.contention(send, 1, 1000);
+  addon.contention(send, 1, 1);
   const s = rounds(cfg.threads.map(String), cfg.contRounds, (t) => {
-    const r = addon.contention(send, Number(t), n);
-    (agg[t] = agg[t] || []).push(r.wallNs / (n * Number(t)));
+    const r = addon.contention(send, Number(t), cfg.contMs);
+    const ops = r.ops.reduce((x, y) => x + y, 0);
+    if (r.ops.some((x) => x === 0))
+      throw new Error(`contention ${t}: a thread did no operation`);
+    agg[t] = (agg[t] || []).concat(r.wallNs / ops);
     // How many of the threads ran at once, on average: contention needs
     // them to run together, which a loaded 2-core machine seldom allows.
-    (par[t] = par[t] || []).push(r.threadNs.reduce((x, y) => x + y, 0) /
-                                 r.wallNs);
-    return median(r.threadNs) / n;
+    par[t] = (par[t] || []).concat(r.threadNs.reduce((x, y) => x + y, 0) /
+                                   r.wallNs);
+    return median(r.threadNs.map((ns, i) => ns / r.ops[i]));
   });
   for (const t of cfg.threads) per[t] = median(s[String(t)]);
   for (const t of cfg.threads) {

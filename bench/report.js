@@ -83,11 +83,11 @@ md += '- Memory: a fresh Node process per sample keeps ' + r.cfg.memN +
   'externals with a finalizer (same arena pointers, same array), median of ' +
   r.cfg.memRounds + ' paired samples; it is noisy by several bytes.\n';
 md += '- Contention: each thread owns a hold (`extref_hold_dup`) on one SEND ' +
-  'payload and does ' + r.cfg.contN + ' `extref_hold_ref` + release; ' +
-  'ns/op is the median over threads of each thread\'s own loop time / ops ' +
-  '(CPU time: with more threads than cores, the waiting for a core is not ' +
-  'counted, the cache-line traffic is); the note gives wall time / all ' +
-  'ops.\n\n';
+  'payload and does `extref_hold_ref` + release for ' + r.cfg.contMs +
+  ' ms of wall time, all threads together; ns/op is the median over ' +
+  'threads of each thread\'s CPU time / its ops (waiting for a core is ' +
+  'not counted, the cache-line traffic is); the note gives wall time / all ' +
+  'ops and how many threads ran at once on average.\n\n';
 md += `## Results\n\n${met} goals met, ${missed.length} missed` +
   (missed.length ? ': ' + missed.map((x) => '`' + x.key + '`').join(', ')
    : '') + '.\n\n';

@@ -674,13 +674,18 @@ static napi_value mapping(napi_env env, napi_callback_info info) {
 typedef struct worker_s {
   pthread_t thread;
   extref_hold_t *hold;
-  int64_t n;
   atomic_int *go;
+  atomic_int *stop;
   atomic_int *ready;
+  uint64_t ops;
   double ns;
   extref_status_t failure;
 } worker_t;
 
+/* Borrows and releases in batches until told to stop: every thread runs for
+ * the same wall-clock window, so the threads overlap whenever the scheduler
+ * lets them (a fixed count of operations per thread finished before the
+ * next thread was even scheduled, on this machine). */
 static void *worker_main(void *arg) {
   worker_t *w = arg;
   double acc = 0;
@@ -688,44 +693,49 @@ static void *worker_main(void *arg) {
   while (!atomic_load_explicit(w->go, memory_order_acquire)) {
   }
   double t0 = cpu_ns();
-  for (int64_t i = 0; i < w->n; i++) {
-    extref_borrow_t b;
-    extref_status_t st = extref_hold_ref(w->hold, &b);
-    if (st == EXTREF_OK) {
-      acc += ((payload_t *)b.payload)->value;
-      st = extref_borrow_release(&b);
+  while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+    for (int i = 0; i < 256; i++) {
+      extref_borrow_t b;
+      extref_status_t st = extref_hold_ref(w->hold, &b);
+      if (st == EXTREF_OK) {
+        acc += ((payload_t *)b.payload)->value;
+        st = extref_borrow_release(&b);
+      }
+      if (st != EXTREF_OK) {
+        w->failure = st;
+        goto out;
+      }
     }
-    if (st != EXTREF_OK) {
-      w->failure = st;
-      break;
-    }
+    w->ops += 256;
   }
+out:
   w->ns = cpu_ns() - t0;
   sink = acc;
   return NULL;
 }
 
-/* contention(sendExternal, threads, n) -> { wallNs, threadNs: [...] }
- * (threadNs: each thread's CPU time for its loop): each
- * thread owns its own hold (extref_hold_dup) on the one SEND payload and does
- * n extref_hold_ref + release, all starting together. */
+/* contention(sendExternal, threads, ms) -> { wallNs, threadNs: [...],
+ * ops: [...] }: each thread owns its own hold (extref_hold_dup) on the one
+ * SEND payload and does extref_hold_ref + release for ms milliseconds of
+ * wall time, all starting together; threadNs is each thread's CPU time. */
 static napi_value contention(napi_env env, napi_callback_info info) {
-  napi_value argv[3], o, arr;
+  napi_value argv[3], o, arr, ops;
   if (!args(env, info, 3, argv)) return NULL;
   int threads = (int)arg_int(env, argv[1]);
-  int64_t n = arg_int(env, argv[2]);
+  int64_t ms = arg_int(env, argv[2]);
   worker_t w[64];
   extref_hold_t *hold;
-  atomic_int go = 0, ready = 0;
+  atomic_int go = 0, stop = 0, ready = 0;
   extref_status_t st, fail = EXTREF_OK;
   int started = 0;
   if (threads < 1 || threads > 64) return throw_msg(env, "1..64 threads");
+  if (ms < 1 || ms > 10000) return throw_msg(env, "1..10000 ms");
   st = extref_external_hold(env, argv[0], &type_send, &hold);
   if (st != EXTREF_OK) return throw_extref(env, st);
   for (int i = 0; i < threads; i++) {
     memset(&w[i], 0, sizeof w[i]);
-    w[i].n = n;
     w[i].go = &go;
+    w[i].stop = &stop;
     w[i].ready = &ready;
     st = extref_hold_dup(hold, &w[i].hold);
     if (st != EXTREF_OK) {
@@ -742,6 +752,10 @@ static napi_value contention(napi_env env, napi_callback_info info) {
   while (atomic_load(&ready) < started) sched_yield();
   double t0 = now_ns();
   atomic_store_explicit(&go, 1, memory_order_release);
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  atomic_store_explicit(&stop, 1, memory_order_relaxed);
   for (int i = 0; i < started; i++) pthread_join(w[i].thread, NULL);
   double wall = now_ns() - t0;
   for (int i = 0; i < started; i++) {
@@ -754,10 +768,15 @@ static napi_value contention(napi_env env, napi_callback_info info) {
   if (fail != EXTREF_OK) return throw_extref(env, fail);
   NAPI_OK(napi_create_object(env, &o));
   NAPI_OK(napi_create_array_with_length(env, (size_t)started, &arr));
-  for (int i = 0; i < started; i++)
+  NAPI_OK(napi_create_array_with_length(env, (size_t)started, &ops));
+  for (int i = 0; i < started; i++) {
     NAPI_OK(napi_set_element(env, arr, (uint32_t)i, make_double(env, w[i].ns)));
+    NAPI_OK(napi_set_element(env, ops, (uint32_t)i,
+                             make_double(env, (double)w[i].ops)));
+  }
   NAPI_OK(napi_set_named_property(env, o, "wallNs", make_double(env, wall)));
   NAPI_OK(napi_set_named_property(env, o, "threadNs", arr));
+  NAPI_OK(napi_set_named_property(env, o, "ops", ops));
   return o;
 }
 
