@@ -27,7 +27,7 @@ const addon = require(path.join(dir, 'bench.node'));
 const cfg = smoke
   ? { loopN: 20000, loopRounds: 3, callN: 20000, callRounds: 3,
       createN: 20000, createRounds: 1, memN: 20000, memRounds: 1,
-      contMs: 5, contRounds: 1, threads: [1, 2, 4, 8] }
+      contMs: 20, contRounds: 1, threads: [1, 2, 4, 8] }
   : { loopN: 200000, loopRounds: 41, callN: 300000, callRounds: 25,
       createN: 1000000, createRounds: 5, memN: 1000000, memRounds: 3,
       contMs: 100, contRounds: 5, threads: [1, 2, 4, 8] };
@@ -338,14 +338,15 @@ function benchContention() {
   const s = rounds(cfg.threads.map(String), cfg.contRounds, (t) => {
     const r = addon.contention(send, Number(t), cfg.contMs);
     const ops = r.ops.reduce((x, y) => x + y, 0);
-    if (r.ops.some((x) => x === 0))
-      throw new Error(`contention ${t}: a thread did no operation`);
+    // With more threads than cores a thread may get no core in a short
+    // window; it is left out of the per-thread median, not an error.
+    if (ops === 0) throw new Error(`contention ${t}: no operation at all`);
     agg[t] = (agg[t] || []).concat(r.wallNs / ops);
     // How many of the threads ran at once, on average: contention needs
     // them to run together, which a loaded 2-core machine seldom allows.
     par[t] = (par[t] || []).concat(r.threadNs.reduce((x, y) => x + y, 0) /
                                    r.wallNs);
-    return median(r.threadNs.map((ns, i) => ns / r.ops[i]));
+    return median(r.threadNs.map((ns, i) => (r.ops[i] ? ns / r.ops[i] : NaN)));
   });
   for (const t of cfg.threads) per[t] = median(s[String(t)]);
   for (const t of cfg.threads) {

@@ -705,8 +705,8 @@ static void *worker_main(void *arg) {
         w->failure = st;
         goto out;
       }
+      w->ops++;
     }
-    w->ops += 256;
   }
 out:
   w->ns = cpu_ns() - t0;
