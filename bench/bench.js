@@ -15,7 +15,8 @@ const smoke = argv.includes('--smoke');
 const outIdx = argv.indexOf('--out');
 const outFile = outIdx >= 0 ? argv[outIdx + 1] : null;
 const dir = process.env.BENCH_OUT || path.join(__dirname, '_out');
-// --only native,calls,create,memory,contention: run only these groups.
+// --only native,calls,runtimes,create,memory,contention: run only these
+// groups.
 const onlyIdx = argv.indexOf('--only');
 const only = onlyIdx >= 0 ? argv[onlyIdx + 1].split(',') : null;
 const want = (group) => !only || only.includes(group);
@@ -27,10 +28,12 @@ const addon = require(path.join(dir, 'bench.node'));
 const cfg = smoke
   ? { loopN: 20000, loopRounds: 3, callN: 20000, callRounds: 3,
       createN: 20000, createRounds: 1, memN: 20000, memRounds: 1,
-      contMs: 20, contRounds: 1, threads: [1, 2, 4, 8] }
+      contMs: 20, contRounds: 1, threads: [1, 2, 4, 8],
+      rtRounds: 2, rtN: 5000 }
   : { loopN: 200000, loopRounds: 41, callN: 300000, callRounds: 25,
       createN: 1000000, createRounds: 5, memN: 1000000, memRounds: 3,
-      contMs: 100, contRounds: 5, threads: [1, 2, 4, 8] };
+      contMs: 100, contRounds: 5, threads: [1, 2, 4, 8],
+      rtRounds: 15, rtN: 300000 };
 // Samples are short and many: on a machine whose cores are shared, the
 // median of many short samples is the one least disturbed. Every sample is
 // timed in the measuring thread's CPU time (addon.cpuNs), not wall time,
@@ -359,6 +362,61 @@ function benchContention() {
   }
 }
 
+// ---- The JS call level in Bun and Deno ---------------------------------
+
+// The executable of a runtime: on PATH (./dev puts _tools/npm/bin there),
+// else in the repository's _tools/npm/bin.
+function findRuntime(name) {
+  const dirs = (process.env.PATH || '').split(path.delimiter);
+  dirs.push(path.join(__dirname, '..', '_tools', 'npm', 'bin'));
+  for (const d of dirs) {
+    const f = path.join(d, name);
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      return f;
+    } catch (e) {
+      // not here
+    }
+  }
+  return null;
+}
+
+function benchRuntimes() {
+  const script = path.join(__dirname, 'runtimes.mjs');
+  const runtimes = [
+    ['bun', (exe) => [exe, [script, cfg.rtRounds, cfg.rtN]]],
+    ['deno', (exe) => [exe, ['run', '-A', script, cfg.rtRounds, cfg.rtN]]],
+  ];
+  for (const [name, argvOf] of runtimes) {
+    const exe = findRuntime(name);
+    if (!exe) {
+      notes.push(`${name} skipped: no ${name} executable on PATH or in ` +
+                 '_tools/npm/bin (./dev installs it)');
+      continue;
+    }
+    const [file, args] = argvOf(exe);
+    let m;
+    try {
+      const out = execFileSync(file, args.map(String),
+        { env: { ...process.env, BENCH_OUT: dir }, encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'] });
+      m = JSON.parse(out.trim().split('\n').pop());
+    } catch (e) {
+      throw new Error(`${name}: ${(e.stderr || e.message).toString()}`);
+    }
+    row(`${name}.call.bare`, `${name}: JS -> C, napi_get_value_external + ` +
+        'read', m.bare.ns, 1, 'itself');
+    row(`${name}.call.bare_nested`, `${name}: control, the bare get ` +
+        'behind one more call', m.nested.ns, m.nested.ratio, 'bare call');
+    row(`${name}.call.lean`, `${name}: reference model, NOT libextref`,
+        m.lean.ns, m.lean.ratio, 'bare call');
+    row(`${name}.call.ref`, `${name}: JS -> C, extref_external_ref + read ` +
+        '+ release', m.ref.ns, m.ref.ratio, 'bare call');
+    row(`${name}.call.mut`, `${name}: JS -> C, extref_external_mut_ref + ` +
+        'write + release', m.mut.ns, m.mut.ratio, 'bare call');
+  }
+}
+
 // ---- Output --------------------------------------------------------------
 
 function judge(r) {
@@ -400,6 +458,7 @@ async function main() {
   const stats0 = addon.stats();
   if (want('native')) benchLoops();
   if (want('calls')) benchCalls();
+  if (want('runtimes')) benchRuntimes();
   if (want('create')) await benchCreate();
   if (want('memory')) benchMemory();
   if (want('contention')) benchContention();

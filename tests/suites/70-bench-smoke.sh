@@ -30,9 +30,11 @@ fi
 
 peers_skipped=""
 grep -q "cargo not found" "$out" && peers_skipped="cargo is not installed"
+grep -q "BENCH_NO_PEERS=1" "$out" && peers_skipped="BENCH_NO_PEERS=1 is set"
 
 # key: the first column of the table. Peer rows are skipped (with the reason)
-# only when cargo is missing; a failed peer build fails them.
+# only when cargo is missing or BENCH_NO_PEERS=1; a failed peer build fails
+# them. Bun and Deno rows are skipped when the runtime is not installed.
 keys="
 native.bare native.tag native.ref native.mut native.ref_send native.mut_send
 native.ref_held native.mut_held native.ref_busy native.mut_busy
@@ -40,9 +42,11 @@ native.ref_vs_tag native.mut_vs_tag native.held_vs_tag native.lean
 native.ref_vs_lean native.memcpy native.get_memcpy native.clone_out call.noop
 call.bare call.bare_nested call.lean call.tag call.ref call.mut
 call.ref_vs_nested call.ref_vs_lean call.napirs call.napirs_mut
-call.ref_vs_napirs call.neon call.ref_vs_neon create.plain create.extref
-cycle.plain cycle.extref mem.bare mem.plain mem.extref mem.library mem.region
-contention.1 contention.2 contention.4 contention.8"
+call.ref_vs_napirs call.neon call.ref_vs_neon bun.call.bare
+bun.call.bare_nested bun.call.lean bun.call.ref bun.call.mut deno.call.bare
+deno.call.bare_nested deno.call.lean deno.call.ref deno.call.mut create.plain
+create.extref cycle.plain cycle.extref mem.bare mem.plain mem.extref
+mem.library mem.region contention.1 contention.2 contention.4 contention.8"
 
 for key in $keys; do
   line="$(grep -F "| $key |" "$out" | head -1)"
@@ -51,6 +55,12 @@ for key in $keys; do
       call.napirs*|call.ref_vs_napirs|call.neon|call.ref_vs_neon)
         if [ -n "$peers_skipped" ]; then
           skp "$key: peer not built: $peers_skipped"; continue
+        fi ;;
+      bun.*|deno.*)
+        rt="${key%%.*}"
+        if grep -q "^note: $rt skipped" "$out"; then
+          skp "$key: $(grep "^note: $rt skipped" "$out" | sed 's/^note: //')"
+          continue
         fi ;;
       mem.region)
         if grep -q "slot region was not found" "$out"; then
