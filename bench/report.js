@@ -30,6 +30,9 @@ const machine = [
     : 'unknown'],
   ['run time', r.seconds ? r.seconds.toFixed(0) + ' s' : 'unknown'],
   ['Node.js', process.version],
+  ['Bun / Deno', sh('bun --version || ' + __dirname +
+                    '/../_tools/npm/bin/bun --version') + ' / ' +
+   sh('deno --version || ' + __dirname + '/../_tools/npm/bin/deno --version')],
   ['rustc', sh('rustc --version')],
   ['gcc', sh('gcc --version')],
   ['libextref', sh('pkg-config --modversion extref') + ' (repository HEAD ' +
@@ -69,6 +72,10 @@ md += '- Call rows: ' + r.cfg.callN + ' calls from a JS loop per sample, ' +
   r.cfg.callRounds + ' rounds, same alternation; every function reads one ' +
   'field of a 64-byte payload and returns it as a JS number, and the JS ' +
   'loop checks the sum.\n';
+md += '- Bun and Deno rows: the same C functions called from Bun and from ' +
+  'Deno (bench/runtimes.mjs, one process each), ' + r.cfg.rtRounds +
+  ' rounds of ' + r.cfg.rtN + ' calls; ratios to the bare call in the same ' +
+  'runtime.\n';
 md += '- Creation: ' + r.cfg.createN + ' externals per sample around ' +
   'pointers into one arena (so neither variant allocates payloads), ' +
   'handle scope closed every 256; "created and collected" runs until ' +
