@@ -228,7 +228,7 @@ extref_status_t extref__clone_out(extref__slot_t *s, const extref_type_t *asked,
   extref_status_t st;
   int rc;
   EXTREF__CHECK_ARG(dst != NULL, "dst is NULL");
-  st = extref__borrow(s, asked, false, &b);
+  st = extref__borrow_inline(s, asked, false, &b);
   if (st != EXTREF_OK) return st;
   if (asked->clone == NULL)
     st = extref__fail(EXTREF_NOT_CLONEABLE, "%s has no clone callback",

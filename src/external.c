@@ -65,7 +65,6 @@ static inline extref_status_t open_external(napi_env env, napi_value value,
                                             extref__slot_t **slot) {
   void *p;
   if (EXTREF__LIKELY(result != NULL &&
-                     extref__napi.get_value_external != NULL &&
                      extref__napi.get_value_external(env, value, &p) ==
                          napi_ok)) {
     *slot = extref__slot_from_ptr(p);

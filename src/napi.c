@@ -8,7 +8,18 @@
 
 #include "napi.h"
 
-extref__napi_t extref__napi;
+/* Until a host is found, the borrow path's one Node-API call lands here and
+ * the slow path answers EXTREF_NO_RUNTIME: the fast path needs no test. */
+static napi_status no_host_get_value_external(napi_env env, napi_value value,
+                                              void **result) {
+  (void)env;
+  (void)value;
+  (void)result;
+  return napi_generic_failure;
+}
+
+extref__napi_t extref__napi = {.get_value_external =
+                                   no_host_get_value_external};
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -32,6 +43,7 @@ static void resolve(void) {
   FIND(call_threadsafe_function, "napi_call_threadsafe_function");
   FIND(release_threadsafe_function, "napi_release_threadsafe_function");
   FIND(unref_threadsafe_function, "napi_unref_threadsafe_function");
+  t.ready = true;
   if (t.get_value_external == NULL || t.create_external == NULL ||
       t.typeof_value == NULL || t.throw_error == NULL ||
       t.throw_type_error == NULL || t.is_exception_pending == NULL ||
@@ -51,7 +63,7 @@ __attribute__((constructor)) static void resolve_at_load(void) {
 }
 
 bool extref__napi_ready(void) {
-  if (EXTREF__LIKELY(extref__napi.get_value_external != NULL)) return true;
+  if (EXTREF__LIKELY(extref__napi.ready)) return true;
   pthread_once(&once, resolve);
-  return extref__napi.get_value_external != NULL;
+  return extref__napi.ready;
 }

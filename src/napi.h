@@ -12,6 +12,7 @@
 #include "internal.h"
 
 typedef struct extref__napi_s {
+  bool ready; /* every required function was found */
   /* Required: without any of these there is no usable host. */
   napi_status (*get_value_external)(napi_env, napi_value, void **);
   napi_status (*create_external)(napi_env, void *, napi_finalize, void *,
@@ -37,8 +38,8 @@ typedef struct extref__napi_s {
   napi_status (*unref_threadsafe_function)(napi_env, napi_threadsafe_function);
 } extref__napi_t;
 
-/* Filled once; get_value_external is non-NULL exactly when every required
- * function was found. */
+/* Filled once, all or nothing; before that (and without a host) only
+ * get_value_external is set, to a stub that fails. */
 EXTREF__HIDDEN extern extref__napi_t extref__napi;
 
 /* True when a host is present (resolving it on first use). */
