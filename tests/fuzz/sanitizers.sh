@@ -55,9 +55,9 @@ asan_install() {
 
 # The check programs that the Makefile builds (tests/unit/test_*).
 unit_programs() {
-  local mk="$1/Makefile"
-  sed -n '/^check_PROGRAMS *=/,/^$/p' "$mk" 2>/dev/null |
-    grep -oE 'tests/unit/test_[A-Za-z0-9_]+' | sort -u
+  printf 'extref-print-check-programs:\n\t@echo $(check_PROGRAMS)\n' |
+    make -s -C "$1" -f Makefile -f - extref-print-check-programs 2>/dev/null |
+    tr ' ' '\n' | grep -E '^tests/unit/test_[A-Za-z0-9_]+$' | sort -u
 }
 
 # Reads check's verbose output (CK_VERBOSITY=verbose) from each log and
