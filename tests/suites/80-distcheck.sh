@@ -9,8 +9,8 @@ if make -C "$EXTREF_BUILD" distcheck >"$EXTREF_BUILD/distcheck.out" 2>&1; then
 else
   echo "FAIL - make distcheck"; tail -40 "$EXTREF_BUILD/distcheck.out"; failed=$((failed + 1))
 fi
-if [ -f "$EXTREF_BUILD/libextref-1.0.0.tar.gz" ] &&
-   tar -tzf "$EXTREF_BUILD/libextref-1.0.0.tar.gz" | grep -qx 'libextref-1.0.0/configure'; then
+listing="$(tar -tzf "$EXTREF_BUILD/libextref-1.0.0.tar.gz" 2>/dev/null)"
+if grep -qx 'libextref-1.0.0/configure' <<<"$listing"; then
   echo "ok - make dist produced libextref-1.0.0.tar.gz with a configure script"; passed=$((passed + 1))
 else
   echo "FAIL - libextref-1.0.0.tar.gz missing or without configure"; failed=$((failed + 1))
