@@ -167,8 +167,10 @@ typedef struct extref_stats_s {
  * payload:        the native value; must not be NULL.
  * external_bytes: native memory the payload keeps alive (0 if none); it is
  *                 announced to the engine with napi_adjust_external_memory
- *                 now and given back once when the external is gone or the
- *                 payload is taken. Must not be negative.
+ *                 and given back once when the external is gone or the
+ *                 payload is taken. The engine is told in batches of up to
+ *                 32 MiB per env, exactly when the env has none left. Must
+ *                 not be negative.
  * result:         the new external.
  * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL env, type, payload or result,
  *   type->struct_size too small, negative external_bytes); EXTREF_NO_MEMORY;

@@ -75,7 +75,9 @@ static inline extref_status_t open_external(napi_env env, napi_value value,
 
 static void finalize(napi_env env, void *data, void *hint) {
   extref__slot_t *s = extref__slot_from_ptr(data);
+  extref__env_t *e;
   int64_t bytes;
+  (void)env;
   if (s == NULL) return;
   /* The hint is the slot's head when the external was made: a teardown
    * that already ended this payload has freed or reused the slot since. */
@@ -83,11 +85,11 @@ static void finalize(napi_env env, void *data, void *hint) {
           (uint32_t)(uintptr_t)hint ||
       !(atomic_load_explicit(&s->count, memory_order_acquire) & EXTREF__JS))
     return;
+  /* The env record outlives this call: its alive reference is dropped
+   * only by its teardown, which ends every payload before. */
+  e = atomic_load_explicit(&s->env, memory_order_relaxed);
   bytes = extref__payload_js_end(s);
-  if (bytes != 0 && extref__napi.adjust_external_memory != NULL) {
-    int64_t ignored;
-    extref__napi.adjust_external_memory(env, -bytes, &ignored);
-  }
+  extref__env_account(e, -bytes);
 }
 
 EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
@@ -100,7 +102,6 @@ EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
   extref_status_t st;
   napi_status ns;
   napi_value v;
-  int64_t ignored;
   EXTREF__CHECK_ARG(env != NULL, "env is NULL");
   EXTREF__CHECK_ARG(extref__type_valid(type),
                     type == NULL ? "type is NULL"
@@ -120,20 +121,17 @@ EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
   st = extref__payload_new(type, payload, e, external_bytes, &s);
   if (st != EXTREF_OK) return st;
   extref__env_ref(e);
-  if (external_bytes != 0 && extref__napi.adjust_external_memory != NULL) {
-    ns = extref__napi.adjust_external_memory(env, external_bytes, &ignored);
-    if (ns != napi_ok) {
-      extref__payload_abandon(s);
-      return extref__fail_napi(ns, "napi_adjust_external_memory");
-    }
+  st = extref__env_account(e, external_bytes);
+  if (st != EXTREF_OK) {
+    extref__payload_abandon(s);
+    return st;
   }
   ns = extref__napi.create_external(
       env, s, finalize,
       (void *)(uintptr_t)atomic_load_explicit(&s->head, memory_order_relaxed),
       &v);
   if (ns != napi_ok) {
-    if (external_bytes != 0 && extref__napi.adjust_external_memory != NULL)
-      extref__napi.adjust_external_memory(env, -external_bytes, &ignored);
+    extref__env_account(e, -external_bytes);
     extref__payload_abandon(s);
     return extref__fail_napi(ns, "napi_create_external");
   }
@@ -174,13 +172,13 @@ EXTREF_EXTERN extref_status_t extref_external_take(napi_env env,
                                                    const extref_type_t *type,
                                                    void **result) {
   extref__slot_t *s;
-  int64_t bytes = 0, ignored;
+  int64_t bytes = 0;
   extref_status_t st = open_external(env, value, type, result, &s);
   if (st != EXTREF_OK) return st;
   st = extref__payload_take(s, type, result, &bytes);
-  if (st == EXTREF_OK && bytes != 0 &&
-      extref__napi.adjust_external_memory != NULL)
-    extref__napi.adjust_external_memory(env, -bytes, &ignored);
+  if (st == EXTREF_OK)
+    extref__env_account(atomic_load_explicit(&s->env, memory_order_relaxed),
+                        -bytes);
   return st;
 }
 

@@ -50,6 +50,10 @@ EXTREF__HIDDEN extref_status_t extref__env_get(napi_env env,
                                                extref__env_t **result);
 /* Makes sure env's JS-thread drop queue exists (for EXTREF_TYPE_JS_DROP). */
 EXTREF__HIDDEN extref_status_t extref__env_want_queue(extref__env_t *e);
+/* Announces (delta > 0) or gives back (delta < 0) external bytes of e's
+ * payloads to the engine. On the env's JS thread. */
+EXTREF__HIDDEN extref_status_t extref__env_account(extref__env_t *e,
+                                                   int64_t delta);
 /* A new payload refers to e. */
 EXTREF__HIDDEN void extref__env_ref(extref__env_t *e);
 
