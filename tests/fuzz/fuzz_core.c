@@ -312,7 +312,8 @@ static void model_settle(int pid, bool deferred) {
 
 /* ---- Callbacks ---------------------------------------------------------- */
 
-static void drop_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void drop_fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static void drop_fail(const char *fmt, ...) {
   va_list ap;
   if (drop_bad) return;
@@ -788,7 +789,8 @@ static void op_take(uint8_t a) {
     if (r != (void *)0x5e) diverge("a failed take wrote its result");
     return;
   }
-  if (r != p->ptr) diverge("take returned %p, payload is %p", r, (void *)p->ptr);
+  if (r != p->ptr)
+    diverge("take returned %p, payload is %p", r, (void *)p->ptr);
   if (bytes != p->bytes)
     diverge("take gave back %lld bytes, announced %lld", (long long)bytes,
             (long long)p->bytes);
