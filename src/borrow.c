@@ -9,6 +9,17 @@
  */
 #include "internal.h"
 
+/* The count-word bit a borrow's token adds, and the field it lives in. */
+static inline uint64_t token_bit(uintptr_t t, uint64_t *field) {
+  bool away = (t & EXTREF__TOKEN_AWAY) != 0;
+  if (t & EXTREF__TOKEN_EXCL) {
+    *field = away ? EXTREF__EX_AWAY : EXTREF__EX_HOME;
+    return *field;
+  }
+  *field = away ? EXTREF__SH_AWAY_MASK : EXTREF__SH_HOME_MASK;
+  return away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
+}
+
 static inline uintptr_t make_token(const extref__slot_t *s, bool excl,
                                    bool away) {
   return s->token_base | (excl ? EXTREF__TOKEN_EXCL : 0) |
@@ -21,8 +32,9 @@ extref_status_t extref__refuse(const extref__slot_t *s, extref_status_t st,
   const char *how = mutably ? " mutably" : "";
   const char *name = extref__type_name(s->type);
   unsigned long long home_sh = w & EXTREF__SH_HOME_MASK;
-  unsigned long long away_sh = (w & EXTREF__SH_AWAY_MASK) >> 20;
-  unsigned long long holds = (w & EXTREF__HOLD_MASK) >> 42;
+  unsigned long long away_sh =
+      (w & EXTREF__SH_AWAY_MASK) >> EXTREF__SH_AWAY_SHIFT;
+  unsigned long long holds = (w & EXTREF__HOLD_MASK) >> EXTREF__HOLD_SHIFT;
   const char *where;
   switch (st) {
   case EXTREF_MUT_BORROWED:
@@ -102,16 +114,10 @@ extref_status_t extref__payload_check(extref__slot_t *s,
 
 extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
                                bool excl, extref_borrow_t *result) {
-  uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
   uint64_t w, n;
   bool away;
-  if (EXTREF__UNLIKELY((head & EXTREF__KIND_MASK) != EXTREF__KIND_PAYLOAD ||
-                       s->type != asked ||
-                       (!(s->flags & EXTREF_TYPE_SEND) &&
-                        s->thread != extref__thread_id()))) {
-    extref_status_t st = extref__payload_check(s, asked);
-    if (st != EXTREF_OK) return st;
-  }
+  extref_status_t st = extref__payload_check(s, asked);
+  if (st != EXTREF_OK) return st;
   away = s->thread != extref__thread_id();
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
@@ -165,14 +171,7 @@ release_full(extref_borrow_t *borrow) {
                         "%s is thread-bound: release its borrow on the "
                         "thread that created it",
                         extref__type_name(s->type));
-  if (t & EXTREF__TOKEN_EXCL) {
-    bit = (t & EXTREF__TOKEN_AWAY) ? EXTREF__EX_AWAY : EXTREF__EX_HOME;
-    mask = bit;
-  } else {
-    bit = (t & EXTREF__TOKEN_AWAY) ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
-    mask = (t & EXTREF__TOKEN_AWAY) ? EXTREF__SH_AWAY_MASK
-                                    : EXTREF__SH_HOME_MASK;
-  }
+  bit = token_bit(t, &mask);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
     EXTREF__CHECK_ARG(w & mask,
@@ -201,10 +200,7 @@ EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
                        s->token_base == (t & ~EXTREF__TOKEN_EXCL) &&
                        s->thread == extref__thread_id())) {
       uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
-      uint64_t bit = (t & EXTREF__TOKEN_EXCL) ? EXTREF__EX_HOME
-                                              : EXTREF__SH_HOME_ONE;
-      uint64_t mask = (t & EXTREF__TOKEN_EXCL) ? EXTREF__EX_HOME
-                                               : EXTREF__SH_HOME_MASK;
+      uint64_t mask, bit = token_bit(t, &mask);
       if (EXTREF__LIKELY(w & mask)) {
         if (!(s->flags & EXTREF_TYPE_SEND))
           atomic_store_explicit(&s->count, w - bit, memory_order_relaxed);

@@ -63,14 +63,12 @@ napi_env extref__env_for_drop(extref__env_t *e) {
 static void end_js_side(extref__slot_t *s, void *arg) {
   extref__env_t *e = arg;
   uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
-  int64_t bytes;
   /* Only this env's thread clears the JS bit of this env's payloads, so a
    * slot seen here with the bit set stays ours until we clear it. */
   if (!(w & EXTREF__JS) ||
       atomic_load_explicit(&s->env, memory_order_relaxed) != e)
     return;
-  bytes = extref__payload_js_end(s);
-  extref__env_account(e, -bytes);
+  extref__env_account(e, -extref__payload_js_end(s));
 }
 
 /* The engine is told of external_bytes in batches: a call to

@@ -76,7 +76,6 @@ static inline extref_status_t open_external(napi_env env, napi_value value,
 static void finalize(napi_env env, void *data, void *hint) {
   extref__slot_t *s = extref__slot_from_ptr(data);
   extref__env_t *e;
-  int64_t bytes;
   (void)env;
   if (s == NULL) return;
   /* The hint is the slot's head when the external was made: a teardown
@@ -88,8 +87,7 @@ static void finalize(napi_env env, void *data, void *hint) {
   /* The env record outlives this call: its alive reference is dropped
    * only by its teardown, which ends every payload before. */
   e = atomic_load_explicit(&s->env, memory_order_relaxed);
-  bytes = extref__payload_js_end(s);
-  extref__env_account(e, -bytes);
+  extref__env_account(e, -extref__payload_js_end(s));
 }
 
 EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
@@ -139,23 +137,28 @@ EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
   return EXTREF_OK;
 }
 
+/* Inlined into both public borrows: the fast path stays one function. */
+static inline extref_status_t external_borrow(napi_env env, napi_value value,
+                                              const extref_type_t *type,
+                                              bool excl,
+                                              extref_borrow_t *result) {
+  extref__slot_t *s;
+  extref_status_t st = open_external(env, value, type, result, &s);
+  if (EXTREF__UNLIKELY(st != EXTREF_OK)) return st;
+  return extref__borrow_inline(s, type, excl, result);
+}
+
 EXTREF_EXTERN extref_status_t extref_external_ref(napi_env env,
                                                   napi_value value,
                                                   const extref_type_t *type,
                                                   extref_borrow_t *result) {
-  extref__slot_t *s;
-  extref_status_t st = open_external(env, value, type, result, &s);
-  if (EXTREF__UNLIKELY(st != EXTREF_OK)) return st;
-  return extref__borrow_inline(s, type, false, result);
+  return external_borrow(env, value, type, false, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_external_mut_ref(
     napi_env env, napi_value value, const extref_type_t *type,
     extref_borrow_t *result) {
-  extref__slot_t *s;
-  extref_status_t st = open_external(env, value, type, result, &s);
-  if (EXTREF__UNLIKELY(st != EXTREF_OK)) return st;
-  return extref__borrow_inline(s, type, true, result);
+  return external_borrow(env, value, type, true, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_external_clone_out(

@@ -66,22 +66,23 @@ static extref_status_t open_hold(extref_hold_t *hold, extref__slot_t **target) {
   return EXTREF_OK;
 }
 
-EXTREF_EXTERN extref_status_t extref_hold_ref(extref_hold_t *hold,
-                                              extref_borrow_t *result) {
+static extref_status_t hold_borrow(extref_hold_t *hold, bool excl,
+                                   extref_borrow_t *result) {
   extref__slot_t *s;
   extref_status_t st = open_hold(hold, &s);
   if (st != EXTREF_OK) return st;
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
-  return extref__borrow_inline(s, s->type, false, result);
+  return extref__borrow_inline(s, s->type, excl, result);
+}
+
+EXTREF_EXTERN extref_status_t extref_hold_ref(extref_hold_t *hold,
+                                              extref_borrow_t *result) {
+  return hold_borrow(hold, false, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_hold_mut_ref(extref_hold_t *hold,
                                                   extref_borrow_t *result) {
-  extref__slot_t *s;
-  extref_status_t st = open_hold(hold, &s);
-  if (st != EXTREF_OK) return st;
-  EXTREF__CHECK_ARG(result != NULL, "result is NULL");
-  return extref__borrow_inline(s, s->type, true, result);
+  return hold_borrow(hold, true, result);
 }
 
 EXTREF_EXTERN extref_status_t extref_hold_clone_out(extref_hold_t *hold,

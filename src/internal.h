@@ -90,14 +90,16 @@ enum {
  * exactly one actor sees the last owner go. Shared borrows are counted by
  * side: taken on the creating thread ("home") or on another thread, so a
  * refused borrow can say where the conflict is. */
+#define EXTREF__SH_AWAY_SHIFT 20
+#define EXTREF__HOLD_SHIFT 42
 #define EXTREF__SH_HOME_ONE ((uint64_t)1)
 #define EXTREF__SH_HOME_MASK ((uint64_t)0xFFFFF)
-#define EXTREF__SH_AWAY_ONE ((uint64_t)1 << 20)
-#define EXTREF__SH_AWAY_MASK ((uint64_t)0xFFFFF << 20)
+#define EXTREF__SH_AWAY_ONE ((uint64_t)1 << EXTREF__SH_AWAY_SHIFT)
+#define EXTREF__SH_AWAY_MASK ((uint64_t)0xFFFFF << EXTREF__SH_AWAY_SHIFT)
 #define EXTREF__EX_HOME ((uint64_t)1 << 40)
 #define EXTREF__EX_AWAY ((uint64_t)1 << 41)
-#define EXTREF__HOLD_ONE ((uint64_t)1 << 42)
-#define EXTREF__HOLD_MASK ((uint64_t)0xFFFFF << 42)
+#define EXTREF__HOLD_ONE ((uint64_t)1 << EXTREF__HOLD_SHIFT)
+#define EXTREF__HOLD_MASK ((uint64_t)0xFFFFF << EXTREF__HOLD_SHIFT)
 #define EXTREF__JS ((uint64_t)1 << 62)
 #define EXTREF__TAKEN ((uint64_t)1 << 63)
 #define EXTREF__SH_MASK (EXTREF__SH_HOME_MASK | EXTREF__SH_AWAY_MASK)
@@ -223,6 +225,11 @@ static inline uintptr_t extref__token_base(const extref__slot_t *s,
   return t;
 }
 
+/* Checks that s holds a live payload of the asked type that the calling
+ * thread may touch. */
+EXTREF__HIDDEN extref_status_t extref__payload_check(extref__slot_t *s,
+                                                     const extref_type_t *asked);
+
 /* Every borrow: checks, refusals with messages, both sides, both kinds. */
 EXTREF__HIDDEN extref_status_t extref__borrow(extref__slot_t *s,
                                               const extref_type_t *asked,
@@ -288,10 +295,6 @@ EXTREF__HIDDEN extref_status_t extref__payload_new(const extref_type_t *type,
 /* Undoes extref__payload_new when the external could not be made; the
  * payload is not dropped. */
 EXTREF__HIDDEN void extref__payload_abandon(extref__slot_t *s);
-/* Checks that s holds a live payload of the asked type that the calling
- * thread may touch. */
-EXTREF__HIDDEN extref_status_t extref__payload_check(extref__slot_t *s,
-                                                     const extref_type_t *asked);
 /* Moves the payload out; *bytes gets the external_bytes to give back. */
 EXTREF__HIDDEN extref_status_t extref__payload_take(extref__slot_t *s,
                                                     const extref_type_t *asked,

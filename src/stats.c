@@ -15,7 +15,7 @@ static void count_payload(extref__slot_t *s, void *arg) {
   uint64_t w = atomic_load_explicit(&s->count, memory_order_relaxed);
   if (!(w & EXTREF__TAKEN)) st->live_payloads++;
   st->live_borrows += (w & EXTREF__SH_HOME_MASK) +
-                      ((w & EXTREF__SH_AWAY_MASK) >> 20) +
+                      ((w & EXTREF__SH_AWAY_MASK) >> EXTREF__SH_AWAY_SHIFT) +
                       ((w & EXTREF__EX_HOME) != 0) + ((w & EXTREF__EX_AWAY) != 0);
 }
 

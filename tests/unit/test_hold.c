@@ -178,7 +178,7 @@ END_TEST
 START_TEST(hold_count_overflows_into_a_status) {
   extref__slot_t *s = make_payload(&counter_type, 1);
   extref_hold_t *h, *extra = NULL;
-  atomic_store(&s->count, EXTREF__JS | ((EXTREF__MAX_HOLDS - 1) << 42));
+  atomic_store(&s->count, EXTREF__JS | ((EXTREF__MAX_HOLDS - 1) << EXTREF__HOLD_SHIFT));
   ASSERT_STATUS(extref__hold_new(s, &counter_type, &h), EXTREF_OK);
   ASSERT_STATUS(extref__hold_new(s, &counter_type, &extra), EXTREF_OVERFLOW);
   ASSERT_MESSAGE_HAS("1048575 holds are live");
@@ -188,7 +188,7 @@ START_TEST(hold_count_overflows_into_a_status) {
   ASSERT_LIVE(1, 0, 1); /* one hold slot; the rest were preset */
   ASSERT_STATUS(extref_hold_release(h), EXTREF_OK);
   ck_assert_uint_eq(atomic_load(&s->count),
-                    EXTREF__JS | ((EXTREF__MAX_HOLDS - 1) << 42));
+                    EXTREF__JS | ((EXTREF__MAX_HOLDS - 1) << EXTREF__HOLD_SHIFT));
   atomic_store(&s->count, EXTREF__JS);
   extref__payload_js_end(s);
   ck_assert_int_eq(atomic_load(&drops_seen), 1);
