@@ -37,6 +37,25 @@ extern "C" {
    EXTREF_VERSION_PATCH)
 #define EXTREF_VERSION_STRING "1.0.0"
 
+/* ---- Limits ------------------------------------------------------------- */
+
+/* The most external_bytes one payload may announce; more is
+ * EXTREF_INVALID_ARG. */
+#define EXTREF_MAX_EXTERNAL_BYTES ((int64_t)1 << 50)
+/* The most external_bytes the live payloads of one env may announce
+ * together (the engine refuses amounts of 2^60 and more); a create that
+ * would pass it is EXTREF_OVERFLOW. The process-wide total is likewise kept
+ * at or below INT64_MAX. */
+#define EXTREF_MAX_ENV_EXTERNAL_BYTES (((int64_t)1 << 60) - 1)
+/* Live shared borrows of one payload, counted apart on its creating thread
+ * and on all other threads together, and live holds of one payload; one
+ * more is EXTREF_OVERFLOW. */
+#define EXTREF_MAX_SHARED_BORROWS 1048575
+#define EXTREF_MAX_HOLDS 1048575
+/* Live payloads and holds together, in one copy of the library; one more
+ * is EXTREF_NO_MEMORY. */
+#define EXTREF_MAX_HANDLES 16777215
+
 /* ---- Node-API handles --------------------------------------------------- */
 
 /* The library needs only two Node-API handle types. They are spelled here as

@@ -33,4 +33,9 @@ void *extref__alloc(size_t size) {
   return malloc(size);
 }
 
+void *extref__realloc(void *ptr, size_t size) {
+  if (extref__alloc_should_fail()) return NULL;
+  return realloc(ptr, size);
+}
+
 void extref__free(void *ptr) { free(ptr); }

@@ -1,18 +1,32 @@
 /* The borrow state machine: shared and exclusive borrows of a payload slot,
- * and their release.
+ * their identity, and their release.
  *
- * Thread-bound payloads are touched by one thread only, so their count word
- * changes with plain loads and stores; SEND payloads change it with one
- * compare-and-swap per step. Either way every rule is decided on one word.
+ * Two words decide everything. The count word holds the rules (how many
+ * shared borrows on each side, the exclusive bit, holds, JS side, taken);
+ * the borrow-identity word ("bid") holds a serial that grows with every
+ * borrow the slot ever gives, and the record of one live borrow inline. A
+ * borrow's token names its slot and its serial, so a release proves which
+ * borrow it ends: a copy of a released borrow names a serial that is no
+ * longer live and is refused, whatever else is live. When more than one
+ * shared borrow is live at once, their serials move to the slot's table
+ * (table.c) under a stripe lock.
+ *
+ * Order of the steps: a borrow takes the count first and records its
+ * serial second; a release erases its serial first and gives the count
+ * back second. So a live serial always has its count, and only the
+ * borrower that took the count from "no borrow" to "one" writes the inline
+ * record. Thread-bound payloads are touched by one thread only and change
+ * both words with plain stores; SEND payloads with a CAS each.
  *
  * SPDX-License-Identifier: MIT
  */
 #include "internal.h"
 
-/* The count-word bit a borrow's token adds, and the field it lives in. */
-static inline uint64_t token_bit(uintptr_t t, uint64_t *field) {
-  bool away = (t & EXTREF__TOKEN_AWAY) != 0;
-  if (t & EXTREF__TOKEN_EXCL) {
+/* The count-word bit a borrow with these state bits holds, and the field
+ * it lives in. */
+static inline uint64_t count_bit(uint64_t state, uint64_t *field) {
+  bool away = (state & EXTREF__BID_AWAY) != 0;
+  if (state & EXTREF__BID_EXCL) {
     *field = away ? EXTREF__EX_AWAY : EXTREF__EX_HOME;
     return *field;
   }
@@ -20,17 +34,25 @@ static inline uint64_t token_bit(uintptr_t t, uint64_t *field) {
   return away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
 }
 
-static inline uintptr_t make_token(const extref__slot_t *s, bool excl,
-                                   bool away) {
-  return s->token_base | (excl ? EXTREF__TOKEN_EXCL : 0) |
-         (away ? EXTREF__TOKEN_AWAY : 0);
+static inline uint64_t serial_of(uint64_t bid) {
+  return (bid >> EXTREF__BID_SEQ_SHIFT) & EXTREF__SERIAL_MASK;
+}
+
+static inline const extref_type_t *type_of(const extref__slot_t *s) {
+  return atomic_load_explicit(&((extref__slot_t *)s)->type,
+                              memory_order_relaxed);
+}
+
+static inline uint64_t thread_of(const extref__slot_t *s) {
+  return atomic_load_explicit(&((extref__slot_t *)s)->thread,
+                              memory_order_relaxed);
 }
 
 extref_status_t extref__refuse(const extref__slot_t *s, extref_status_t st,
                                uint64_t w, const char *verb, bool mutably,
                                bool away) {
   const char *how = mutably ? " mutably" : "";
-  const char *name = extref__type_name(s->type);
+  const char *name = extref__type_name(type_of(s));
   unsigned long long home_sh = w & EXTREF__SH_HOME_MASK;
   unsigned long long away_sh =
       (w & EXTREF__SH_AWAY_MASK) >> EXTREF__SH_AWAY_SHIFT;
@@ -72,7 +94,7 @@ extref_status_t extref__refuse(const extref__slot_t *s, extref_status_t st,
  * type (same tag and payload size), as when another addon made it. */
 static extref_status_t type_check_slow(const extref__slot_t *s,
                                        const extref_type_t *asked) {
-  const extref_type_t *have = s->type;
+  const extref_type_t *have = type_of(s);
   if (!extref__type_valid(asked))
     return extref__fail(EXTREF_INVALID_ARG,
                         asked == NULL ? "type is NULL"
@@ -93,124 +115,222 @@ static extref_status_t type_check_slow(const extref__slot_t *s,
 
 extref_status_t extref__payload_check(extref__slot_t *s,
                                       const extref_type_t *asked) {
-  uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
   if (EXTREF__UNLIKELY((head & EXTREF__KIND_MASK) != EXTREF__KIND_PAYLOAD))
     return extref__fail(EXTREF_FOREIGN,
                         "expected %s, got an external that libextref did "
                         "not create or no longer owns",
                         extref__type_name(asked));
-  if (EXTREF__UNLIKELY(s->type != asked)) {
+  if (EXTREF__UNLIKELY(type_of(s) != asked)) {
     extref_status_t st = type_check_slow(s, asked);
     if (st != EXTREF_OK) return st;
   }
-  if (EXTREF__UNLIKELY(!(s->flags & EXTREF_TYPE_SEND) &&
-                       s->thread != extref__thread_id()))
+  if (EXTREF__UNLIKELY(!extref__is_send(head) &&
+                       thread_of(s) != extref__thread_id()))
     return extref__fail(EXTREF_WRONG_THREAD,
                         "%s is thread-bound and was created on another "
                         "thread",
-                        extref__type_name(s->type));
+                        extref__type_name(type_of(s)));
+  return EXTREF_OK;
+}
+
+/* Gives back a count taken by a borrow that could not be recorded. The
+ * borrower's caller keeps the payload alive (its external is in scope, or
+ * it owns a hold), so the count never reaches zero here. */
+static void undo_count(extref__slot_t *s, uint64_t head, uint64_t bit) {
+  uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
+  while (!extref__count_update(s, head, &w, w - bit)) {
+  }
+}
+
+/* Records a borrow whose count is taken in the table, beside the borrows
+ * already live; moves the inline record there first if it is live. Under
+ * the stripe lock. Returns the new serial, or 0 with EXTREF_NO_MEMORY
+ * recorded (the count is given back). */
+static uint64_t record_in_table(extref__slot_t *s, uint64_t head,
+                                uint64_t state, uint64_t bit) {
+  uint64_t b, nb;
+  if (extref__table_reserve(s, 2) != EXTREF_OK) {
+    undo_count(s, head, bit);
+    return 0;
+  }
+  b = atomic_load_explicit(&s->bid, memory_order_acquire);
+  for (;;) {
+    nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) | EXTREF__BID_TABLE;
+    if (extref__bid_update(s, head, &b, nb)) break;
+  }
+  if (b & EXTREF__BID_LIVE) extref__table_add(s, b & ~EXTREF__BID_TABLE);
+  extref__table_add(s, (nb & ~EXTREF__BID_STATE) | EXTREF__BID_LIVE | state);
+  return nb >> EXTREF__BID_SEQ_SHIFT;
+}
+
+extref_status_t extref__borrow_late(extref__slot_t *s, bool excl,
+                                    extref_borrow_t *result) {
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  uint64_t state = excl ? EXTREF__BID_EXCL : 0, field;
+  uint64_t serial;
+  extref__stripe_lock(s);
+  serial = record_in_table(s, head, state, count_bit(state, &field));
+  extref__stripe_unlock(s);
+  if (serial == 0) return EXTREF_NO_MEMORY;
+  result->payload = atomic_load_explicit(&s->payload, memory_order_relaxed);
+  result->token = extref__handle(s, serial);
   return EXTREF_OK;
 }
 
 extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
                                bool excl, extref_borrow_t *result) {
-  uint64_t w, n;
+  uint64_t w, n, bit, field, head, state, serial;
   bool away;
   extref_status_t st = extref__payload_check(s, asked);
   if (st != EXTREF_OK) return st;
-  away = s->thread != extref__thread_id();
+  head = atomic_load_explicit(&s->head, memory_order_acquire);
+  away = thread_of(s) != extref__thread_id();
+  state = (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
+  bit = count_bit(state, &field);
+  extref__stripe_lock(s);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
     if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__EX_MASK))) {
+      extref__stripe_unlock(s);
       return extref__refuse(s,
                             (w & EXTREF__TAKEN) ? EXTREF_TAKEN
                                                 : EXTREF_MUT_BORROWED,
                             w, "borrow", excl, away);
     }
     if (excl) {
-      if (EXTREF__UNLIKELY(w & EXTREF__SH_MASK))
+      if (EXTREF__UNLIKELY(w & EXTREF__SH_MASK)) {
+        extref__stripe_unlock(s);
         return extref__refuse(s, EXTREF_BORROWED, w, "borrow", true, away);
-      n = w | (away ? EXTREF__EX_AWAY : EXTREF__EX_HOME);
+      }
+      n = w | bit;
     } else {
-      uint64_t mask = away ? EXTREF__SH_AWAY_MASK : EXTREF__SH_HOME_MASK;
-      if (EXTREF__UNLIKELY((w & mask) == mask))
+      if (EXTREF__UNLIKELY((w & field) == field)) {
+        extref__stripe_unlock(s);
         return extref__refuse(s, EXTREF_OVERFLOW, w, "borrow", false, away);
-      n = w + (away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE);
+      }
+      n = w + bit;
     }
-    if (extref__count_update(s, &w, n)) break;
+    if (extref__count_update(s, head, &w, n)) break;
   }
-  result->payload = s->payload;
-  result->token = make_token(s, excl, away);
+  if (!(w & EXTREF__BORROW_MASK)) {
+    /* We took the count from "no borrow": the inline record is ours, and
+     * only stale releases (which never match) race with this write. */
+    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire), nb;
+    do {
+      nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
+           EXTREF__BID_LIVE | state;
+    } while (!extref__bid_update(s, head, &b, nb));
+    serial = nb >> EXTREF__BID_SEQ_SHIFT;
+  } else {
+    serial = record_in_table(s, head, state, bit);
+  }
+  extref__stripe_unlock(s);
+  if (serial == 0) return EXTREF_NO_MEMORY;
+  result->payload = atomic_load_explicit(&s->payload, memory_order_relaxed);
+  result->token = extref__handle(s, serial);
   return EXTREF_OK;
 }
 
-/* Every release that the fast path below does not finish: checks with
- * messages, SEND payloads, borrows taken away from the creating thread. */
+/* Gives back the count of the borrow recorded with `entry` (its
+ * bid-shaped record, already erased) and empties *borrow. Returns the new
+ * count word: 0 when that was the last owner. */
+static inline uint64_t give_back(extref__slot_t *s, uint64_t head,
+                                 uint64_t entry, extref_borrow_t *borrow) {
+  uint64_t field, bit = count_bit(entry, &field), w, n;
+  w = atomic_load_explicit(&s->count, memory_order_acquire);
+  do {
+    n = w - bit;
+  } while (!extref__count_update(s, head, &w, n));
+  borrow->payload = NULL;
+  borrow->token = 0;
+  return n;
+}
+
+static extref_status_t wrong_thread(const extref__slot_t *s) {
+  return extref__fail(EXTREF_WRONG_THREAD,
+                      "%s is thread-bound: release its borrow on the thread "
+                      "that created it",
+                      extref__type_name(type_of(s)));
+}
+
+/* Every release that the fast path below does not finish: the checks with
+ * messages, borrows in the table, races on SEND payloads. */
 static __attribute__((noinline)) extref_status_t
 release_full(extref_borrow_t *borrow) {
   extref__slot_t *s;
-  uintptr_t t;
-  uint64_t w, n, bit, mask;
+  uint64_t serial, head, b, entry;
+  bool last;
   EXTREF__CHECK_ARG(borrow != NULL, "borrow is NULL");
-  t = borrow->token;
-  EXTREF__CHECK_ARG(t & EXTREF__TOKEN_LIVE, "the borrow is empty: never "
-                                            "made, zeroed or already "
-                                            "released");
-  s = extref__slot_at((t >> EXTREF__TOKEN_INDEX_SHIFT) &
-                      EXTREF__TOKEN_INDEX_MASK);
-  EXTREF__CHECK_ARG(s != NULL, "the borrow's token is not one of ours");
-  EXTREF__CHECK_ARG(
-      (atomic_load_explicit(&s->head, memory_order_acquire) &
-       EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
-          s->token_base == (t & ~(EXTREF__TOKEN_EXCL | EXTREF__TOKEN_AWAY)),
-      "the borrowed payload no longer exists (a stale copy of a released "
-      "borrow?)");
-  if (EXTREF__UNLIKELY(!(s->flags & EXTREF_TYPE_SEND) &&
-                       s->thread != extref__thread_id()))
-    return extref__fail(EXTREF_WRONG_THREAD,
-                        "%s is thread-bound: release its borrow on the "
-                        "thread that created it",
-                        extref__type_name(s->type));
-  bit = token_bit(t, &mask);
-  w = atomic_load_explicit(&s->count, memory_order_acquire);
-  for (;;) {
-    EXTREF__CHECK_ARG(w & mask,
-                      "%s has no live %s borrow to release (a stale copy of "
-                      "a released borrow?)",
-                      extref__type_name(s->type),
-                      (t & EXTREF__TOKEN_EXCL) ? "exclusive" : "shared");
-    n = w - bit;
-    if (extref__count_update(s, &w, n)) break;
+  EXTREF__CHECK_ARG(borrow->token != 0, "the borrow is empty: never made, "
+                                        "zeroed or already released");
+  s = extref__handle_slot(borrow->token, &serial);
+  EXTREF__CHECK_ARG(s != NULL, "the borrow's token is not one of ours (made "
+                               "by another copy of libextref?)");
+  extref__stripe_lock(s);
+  head = atomic_load_explicit(&s->head, memory_order_acquire);
+  b = atomic_load_explicit(&s->bid, memory_order_acquire);
+  if ((head & EXTREF__KIND_MASK) != EXTREF__KIND_PAYLOAD) goto stale;
+  if ((b & EXTREF__BID_LIVE) && serial_of(b) == serial) {
+    if (!extref__is_send(head) && thread_of(s) != extref__thread_id()) {
+      extref__stripe_unlock(s);
+      return wrong_thread(s);
+    }
+    entry = b;
+    /* Only a release of this same borrow races here, and it takes the
+     * stripe lock or fails this CAS. */
+    if (!extref__bid_update(s, head, &b, b & ~EXTREF__BID_STATE)) goto stale;
+  } else if ((b & EXTREF__BID_TABLE) &&
+             extref__table_remove(s, serial, &entry)) {
+    if (!extref__is_send(head) && thread_of(s) != extref__thread_id()) {
+      extref__table_add(s, entry); /* room: it was just removed */
+      extref__stripe_unlock(s);
+      return wrong_thread(s);
+    }
+    if (extref__table_size(s) == 0) {
+      while (!extref__bid_update(s, head, &b, b & ~EXTREF__BID_TABLE)) {
+      }
+    }
+  } else {
+    goto stale;
   }
-  borrow->payload = NULL;
-  borrow->token = 0;
-  if (n == 0) extref__payload_finish(s, true);
+  /* The count goes back under the lock, so that a borrower holding it sees
+   * "no borrow" only when the table is empty. */
+  last = give_back(s, head, entry, borrow) == 0;
+  extref__stripe_unlock(s);
+  /* The drop runs with no lock held: it may call the library. */
+  if (last) extref__payload_finish(s, true);
   return EXTREF_OK;
+stale:
+  extref__stripe_unlock(s);
+  return extref__fail(EXTREF_INVALID_ARG,
+                      "the borrow is not live: a copy of a released borrow, "
+                      "a borrow of a payload that no longer exists, or one "
+                      "made by another copy of libextref");
 }
 
 EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
-  /* The common case: a live borrow taken and released on the payload's
-   * creating thread. One compare against the slot's precomputed token
-   * proves index, generation and liveness at once. */
+  /* The common case: the live inline borrow, taken on the payload's
+   * creating thread, released there. */
   if (EXTREF__LIKELY(borrow != NULL)) {
-    uintptr_t t = borrow->token;
-    extref__slot_t *s = extref__slot_at((t >> EXTREF__TOKEN_INDEX_SHIFT) &
-                                        EXTREF__TOKEN_INDEX_MASK);
-    if (EXTREF__LIKELY(s != NULL && (t & EXTREF__TOKEN_AWAY) == 0 &&
-                       s->token_base == (t & ~EXTREF__TOKEN_EXCL) &&
-                       s->thread == extref__thread_id())) {
-      uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
-      uint64_t mask, bit = token_bit(t, &mask);
-      if (EXTREF__LIKELY(w & mask)) {
-        if (!(s->flags & EXTREF_TYPE_SEND))
-          atomic_store_explicit(&s->count, w - bit, memory_order_relaxed);
+    uint64_t serial;
+    extref__slot_t *s = extref__handle_slot(borrow->token, &serial);
+    if (EXTREF__LIKELY(s != NULL)) {
+      uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
+      if (EXTREF__LIKELY((b & (EXTREF__BID_LIVE | EXTREF__BID_AWAY)) ==
+                             EXTREF__BID_LIVE &&
+                         serial_of(b) == serial &&
+                         thread_of(s) == extref__thread_id())) {
+        uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+        if (!extref__is_send(head))
+          atomic_store_explicit(&s->bid, b & ~EXTREF__BID_STATE,
+                                memory_order_relaxed);
         else if (!atomic_compare_exchange_strong_explicit(
-                     &s->count, &w, w - bit, memory_order_acq_rel,
-                     memory_order_relaxed))
+                     &s->bid, &b, b & ~EXTREF__BID_STATE,
+                     memory_order_acq_rel, memory_order_relaxed))
           return release_full(borrow);
-        borrow->payload = NULL;
-        borrow->token = 0;
-        if (EXTREF__UNLIKELY(w - bit == 0)) extref__payload_finish(s, true);
+        if (EXTREF__UNLIKELY(give_back(s, head, b, borrow) == 0))
+          extref__payload_finish(s, true);
         return EXTREF_OK;
       }
     }

@@ -85,6 +85,12 @@ extref_status_t extref__env_account(extref__env_t *e, int64_t delta) {
   if (e == NULL || delta == 0 ||
       extref__napi.adjust_external_memory == NULL)
     return EXTREF_OK;
+  /* V8 refuses (aborts on) adjustments of 2^60 or more; the env's running
+   * total stays below that, so no flush can reach it. */
+  if (delta > 0 && e->announced > EXTREF_MAX_ENV_EXTERNAL_BYTES - delta)
+    return extref__fail(EXTREF_OVERFLOW,
+                        "external_bytes: this env's announced total would "
+                        "reach 2^60");
   e->announced += delta;
   gap = e->announced - e->reported;
   if (gap < FLUSH_BYTES && gap > -FLUSH_BYTES && e->announced != 0)
@@ -104,15 +110,19 @@ extref_status_t extref__env_account(extref__env_t *e, int64_t delta) {
 static void teardown(void *arg) {
   extref__env_t *e = arg;
   napi_threadsafe_function queue;
-  /* Payloads nobody else owns are dropped now, with the env still usable;
-   * held or borrowed ones at their last release, with env NULL. */
-  extref__slot_each(EXTREF__KIND_PAYLOAD, end_js_side, e);
+  /* The env is dead to drops from here on. A cleanup hook runs with no
+   * handle scope open (in Node a drop that makes a handle there aborts the
+   * process), so every drop from now on, here or at a later last release,
+   * gets env NULL, runs in place, and is never queued. */
   atomic_store_explicit(&e->alive, false, memory_order_release);
   if (cached == e) cached = NULL;
   pthread_mutex_lock(&e->lock);
   queue = e->queue;
   e->closing = true;
   pthread_mutex_unlock(&e->lock);
+  /* Payloads nobody else owns are dropped now; held or borrowed ones at
+   * their last release. */
+  extref__slot_each(EXTREF__KIND_PAYLOAD, end_js_side, e);
   /* Closing the queue hands every drop still in it to drain_one with a
    * NULL env, then calls queue_finalized. */
   if (queue != NULL)

@@ -81,7 +81,7 @@ static void finalize(napi_env env, void *data, void *hint) {
   /* The hint is the slot's head when the external was made: a teardown
    * that already ended this payload has freed or reused the slot since. */
   if (atomic_load_explicit(&s->head, memory_order_acquire) !=
-          (uint32_t)(uintptr_t)hint ||
+          (uint64_t)(uintptr_t)hint ||
       !(atomic_load_explicit(&s->count, memory_order_acquire) & EXTREF__JS))
     return;
   /* The env record outlives this call: its alive reference is dropped
@@ -105,7 +105,10 @@ EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
                     type == NULL ? "type is NULL"
                                  : "type->struct_size is too small");
   EXTREF__CHECK_ARG(payload != NULL, "payload is NULL");
-  EXTREF__CHECK_ARG(external_bytes >= 0, "external_bytes is negative");
+  EXTREF__CHECK_ARG(external_bytes >= 0 &&
+                        external_bytes <= EXTREF_MAX_EXTERNAL_BYTES,
+                    "external_bytes is %lld: it must be between 0 and 2^50",
+                    (long long)external_bytes);
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
   if (!extref__napi_ready())
     return extref__fail(EXTREF_NO_RUNTIME,

@@ -8,6 +8,7 @@
 #ifndef EXTREF_INTERNAL_H
 #define EXTREF_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,25 +27,38 @@
       return extref__fail(EXTREF_INVALID_ARG, __VA_ARGS__);                  \
   } while (0)
 
-/* ---- Threads ------------------------------------------------------------ */
+/* Handles carry a 24-bit slot index and a 40-bit serial in one word. */
+_Static_assert(sizeof(void *) == 8 && sizeof(uintptr_t) == 8,
+               "libextref needs 64-bit pointers: a handle carries a 24-bit "
+               "slot index and a 40-bit serial in one pointer-sized word");
 
-/* A word that identifies the calling thread, cheap enough for every borrow:
- * the thread pointer is one instruction where the compiler offers it. */
-static inline uintptr_t extref__thread_id(void) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__)) &&   \
-    (__GNUC__ >= 11 || defined(__clang__))
-  return (uintptr_t)__builtin_thread_pointer();
-#else
-  extern uintptr_t extref__thread_id_slow(void);
-  return extref__thread_id_slow();
-#endif
+/* ---- Threads (thread.c) ------------------------------------------------- */
+
+/* Every thread that enters the library gets a serial of its own, never
+ * given to another thread for the life of the process (the system reuses
+ * thread pointers and stacks; a serial is never reused). 0 means "none
+ * yet". Initial-exec TLS: one load on the borrow path. */
+EXTREF__HIDDEN extern _Thread_local uint64_t extref__thread_serial
+    __attribute__((tls_model("initial-exec")));
+EXTREF__HIDDEN uint64_t extref__thread_serial_new(void);
+
+static inline uint64_t extref__thread_id(void) {
+  uint64_t t = extref__thread_serial;
+  if (EXTREF__UNLIKELY(t == 0)) t = extref__thread_serial_new();
+  return t;
 }
+
+/* Registers prepare/parent/child handlers with pthread_atfork once per
+ * lock, so that a child of fork() never finds one of the library's locks
+ * held by a thread that does not exist in it. */
+EXTREF__HIDDEN void extref__fork_protect(pthread_mutex_t *lock);
 
 /* ---- Allocation (alloc.c) ----------------------------------------------- */
 
 /* Every allocation of the library goes through these, so that the unit tests
  * can make the Nth allocation fail and walk every failure path. */
 EXTREF__HIDDEN void *extref__alloc(size_t size);
+EXTREF__HIDDEN void *extref__realloc(void *ptr, size_t size);
 EXTREF__HIDDEN void extref__free(void *ptr);
 /* True when the fault injector says this allocation must fail. Called by
  * extref__alloc and by the registry before it commits memory. */
@@ -75,16 +89,30 @@ EXTREF__HIDDEN bool extref__type_valid(const extref_type_t *type);
  * region of address space that the library reserved. A pointer is ours
  * exactly when it falls inside the used part of that region on a slot
  * boundary: two compares, and no read of memory we do not own. Slots are
- * never unmapped, so a stale pointer to a slot reads our own memory, and the
- * generation in the slot header tells a stale use from a live one. */
+ * never unmapped, so a stale handle always reads our own memory, and the
+ * serials in the slot tell a stale handle from a live one. Slot 0 is never
+ * handed out, so no handle is 0. */
 
 enum {
   EXTREF__KIND_FREE = 0,
   EXTREF__KIND_PAYLOAD = 1,
   EXTREF__KIND_HOLD = 2,
   EXTREF__KIND_MASK = 3,
-  EXTREF__GEN_SHIFT = 2
+  /* The head keeps the type's SEND and JS_DROP flags beside the kind. */
+  EXTREF__HEAD_FLAGS_SHIFT = 2,
+  EXTREF__GEN_SHIFT = 4
 };
+#define EXTREF__HEAD_SEND ((uint64_t)EXTREF_TYPE_SEND << EXTREF__HEAD_FLAGS_SHIFT)
+#define EXTREF__HEAD_JS_DROP                                                 \
+  ((uint64_t)EXTREF_TYPE_JS_DROP << EXTREF__HEAD_FLAGS_SHIFT)
+
+/* Handles: index in the low 24 bits, a 40-bit serial above, the whole
+ * scrambled with this copy's key (random, low 24 bits zero), so that a
+ * handle of another copy of the library names a serial no slot here has. */
+#define EXTREF__INDEX_BITS 24
+#define EXTREF__INDEX_MASK ((uint64_t)0xFFFFFF)
+#define EXTREF__SERIAL_MASK ((uint64_t)0xFFFFFFFFFF)
+#define EXTREF__MAX_SLOTS ((uint64_t)1 << EXTREF__INDEX_BITS)
 
 /* The count word of a payload slot, changed in one atomic step so that
  * exactly one actor sees the last owner go. Shared borrows are counted by
@@ -108,42 +136,52 @@ enum {
 #define EXTREF__MAX_SHARED_SIDE ((uint64_t)0xFFFFF)
 #define EXTREF__MAX_HOLDS ((uint64_t)0xFFFFF)
 
-typedef struct extref__env_s extref__env_t; /* env.c */
+/* The borrow-identity word of a payload slot: a serial that grows by one
+ * for every borrow the slot ever gives (never reset, not even when the slot
+ * is reused), and the state of the one borrow it records inline. A borrow's
+ * identity is (slot, serial); it is live while the inline record or the
+ * slot's borrow table (table.c) holds its serial. */
+#define EXTREF__BID_LIVE ((uint64_t)1)     /* the inline record is a borrow */
+#define EXTREF__BID_EXCL ((uint64_t)2)     /* ... an exclusive one */
+#define EXTREF__BID_AWAY ((uint64_t)4)     /* ... taken off the home thread */
+#define EXTREF__BID_TABLE ((uint64_t)8)    /* live borrows are in the table */
+#define EXTREF__BID_DEFERRED ((uint64_t)16) /* finished slot: drop deferred */
+#define EXTREF__BID_STATE ((uint64_t)31)
+#define EXTREF__BID_SEQ_SHIFT 5
+#define EXTREF__BID_SEQ_ONE ((uint64_t)1 << EXTREF__BID_SEQ_SHIFT)
+
+typedef struct extref__env_s extref__env_t;   /* env.c */
+typedef struct extref__side_s extref__side_t; /* table.c */
 
 typedef struct extref__slot_s {
   /* Payload slots: the count word above. Hold slots: unused. */
   _Atomic uint64_t count;
-  /* kind in the low 2 bits, generation above; changed only under the
-   * registry lock, read anywhere. */
-  _Atomic uint32_t head;
-  uint32_t flags; /* the type's flags, copied at create */
-  const extref_type_t *type;
-  void *payload; /* payload slots: the payload; hold slots: the target slot */
-  /* The creating env record; NULL in unit tests. Atomic because an env's
-   * teardown scans every slot while other threads reuse theirs. */
+  /* Kind, the type's SEND/JS_DROP flags, and the generation above
+   * EXTREF__GEN_SHIFT, which grows by one each time the slot is freed.
+   * Changed only under the registry lock or by the one owner of the slot;
+   * read anywhere. */
+  _Atomic uint64_t head;
+  /* Payload slots: the borrow-identity word above. */
+  _Atomic uint64_t bid;
+  _Atomic(const extref_type_t *) type;
+  /* Payload slots: the payload; hold slots: the target slot; free slots:
+   * the next free slot. */
+  _Atomic(void *) payload;
+  /* The creating env record; NULL in unit tests. */
   _Atomic(extref__env_t *) env;
-  uintptr_t thread;   /* the creating thread */
-  _Atomic int64_t external_bytes; /* announced and not yet given back */
-  union {
-    struct extref__slot_s *next_free; /* free slots: the free list */
-    /* Live payload slots: the token of a shared borrow taken on the
-     * creating thread (index, generation, live bit), precomputed so the
-     * borrow path builds and checks tokens with one load; 0 in hold
-     * slots. Always odd when set, so a free-list pointer never matches. */
-    uintptr_t token_base;
-  };
+  _Atomic uint64_t thread; /* the creating thread's serial */
+  /* Payload slots: announced external_bytes and the borrow table, made on
+   * first need; NULL for most payloads. */
+  _Atomic(extref__side_t *) side;
 } extref__slot_t;
 
 #define EXTREF__SLOT_SIZE 64
-
-/* Internal bit in extref__slot_t.flags: the drop waited for a borrow or a
- * hold to end after the JS side had gone. */
-#define EXTREF__FLAG_DEFERRED (1u << 31)
 
 /* The registry's region, read on every borrow. */
 typedef struct extref__region_s {
   uintptr_t base;               /* 0 until the first slot is made */
   _Atomic uintptr_t used_bytes; /* slots ever handed out, in bytes; grows */
+  uint64_t key;                 /* this copy's handle key */
 } extref__region_t;
 EXTREF__HIDDEN extern extref__region_t extref__region;
 
@@ -152,29 +190,49 @@ static inline extref__slot_t *extref__slot_from_ptr(const void *p) {
   uintptr_t off = (uintptr_t)p - extref__region.base;
   uintptr_t used =
       atomic_load_explicit(&extref__region.used_bytes, memory_order_acquire);
-  if (EXTREF__UNLIKELY(off >= used || (off & (EXTREF__SLOT_SIZE - 1)) != 0))
+  if (EXTREF__UNLIKELY(off >= used || (off & (EXTREF__SLOT_SIZE - 1)) != 0 ||
+                       off == 0))
     return NULL;
   return (extref__slot_t *)p;
 }
 
-static inline uint32_t extref__slot_index(const extref__slot_t *s) {
-  return (uint32_t)(((uintptr_t)s - extref__region.base) / EXTREF__SLOT_SIZE);
+static inline uint64_t extref__slot_index(const extref__slot_t *s) {
+  return ((uintptr_t)s - extref__region.base) / EXTREF__SLOT_SIZE;
 }
 
-/* The slot at index i, or NULL if i was never handed out. */
-static inline extref__slot_t *extref__slot_at(uintptr_t i) {
+/* The slot at index i, or NULL if i was never handed out (or is 0). */
+static inline extref__slot_t *extref__slot_at(uint64_t i) {
   uintptr_t used =
       atomic_load_explicit(&extref__region.used_bytes, memory_order_acquire);
-  if (EXTREF__UNLIKELY(i >= used / EXTREF__SLOT_SIZE)) return NULL;
+  if (EXTREF__UNLIKELY(i - 1 >= used / EXTREF__SLOT_SIZE - 1 || used == 0))
+    return NULL;
   return (extref__slot_t *)(extref__region.base + i * EXTREF__SLOT_SIZE);
+}
+
+/* A handle word for (slot, serial), and back. */
+static inline uint64_t extref__handle(const extref__slot_t *s,
+                                      uint64_t serial) {
+  return (((serial & EXTREF__SERIAL_MASK) << EXTREF__INDEX_BITS) |
+          extref__slot_index(s)) ^
+         extref__region.key;
+}
+static inline extref__slot_t *extref__handle_slot(uint64_t h,
+                                                  uint64_t *serial) {
+  uint64_t raw = h ^ extref__region.key;
+  *serial = raw >> EXTREF__INDEX_BITS;
+  return extref__slot_at(raw & EXTREF__INDEX_MASK);
+}
+
+static inline bool extref__is_send(uint64_t head) {
+  return (head & EXTREF__HEAD_SEND) != 0;
 }
 
 /* Writes a payload's count word: a plain store for thread-bound payloads,
  * which one thread alone touches, a CAS for SEND ones (on failure *old is
  * refreshed and the caller decides again). */
-static inline bool extref__count_update(extref__slot_t *s, uint64_t *old,
-                                        uint64_t new_word) {
-  if (!(s->flags & EXTREF_TYPE_SEND)) {
+static inline bool extref__count_update(extref__slot_t *s, uint64_t head,
+                                        uint64_t *old, uint64_t new_word) {
+  if (!extref__is_send(head)) {
     atomic_store_explicit(&s->count, new_word, memory_order_relaxed);
     return true;
   }
@@ -182,92 +240,119 @@ static inline bool extref__count_update(extref__slot_t *s, uint64_t *old,
       &s->count, old, new_word, memory_order_acq_rel, memory_order_acquire);
 }
 
-/* Takes a free slot and marks it kind; its other fields are zero. */
+/* The same for the borrow-identity word. */
+static inline bool extref__bid_update(extref__slot_t *s, uint64_t head,
+                                      uint64_t *old, uint64_t new_word) {
+  if (!extref__is_send(head)) {
+    atomic_store_explicit(&s->bid, new_word, memory_order_relaxed);
+    return true;
+  }
+  return atomic_compare_exchange_strong_explicit(
+      &s->bid, old, new_word, memory_order_acq_rel, memory_order_acquire);
+}
+
+/* Takes a free slot and marks it kind, with the type flags given (SEND and
+ * JS_DROP); its other fields are zero. */
 EXTREF__HIDDEN extref_status_t extref__slot_alloc(uint32_t kind,
+                                                  uint32_t flags,
                                                   extref__slot_t **result);
-/* Returns a slot to the free list and bumps its generation. False when the
- * slot was already free (a second release of the same hold). */
-EXTREF__HIDDEN bool extref__slot_free(extref__slot_t *s);
+/* Frees a slot whose head is still `head`, bumping its generation; false
+ * when the head changed (the slot was freed already: a second release). */
+EXTREF__HIDDEN bool extref__slot_free(extref__slot_t *s, uint64_t head);
 /* Calls fn for every slot of the given kind (a snapshot, no lock held while
  * fn runs). */
 EXTREF__HIDDEN void extref__slot_each(uint32_t kind,
                                       void (*fn)(extref__slot_t *, void *),
                                       void *arg);
 
+/* ---- Side records and borrow tables (table.c) --------------------------- */
+
+/* The part of a payload that most payloads never need: announced
+ * external_bytes, and the table of live borrows once more than one shared
+ * borrow is live at a time. */
+struct extref__side_s {
+  _Atomic int64_t external_bytes; /* announced and not yet given back */
+  uint32_t n, cap;                /* live entries in ids, room */
+  uint64_t *ids;                  /* bid-shaped entries: serial and state */
+};
+
+/* The side record of s, made if missing; NULL on allocation failure. Under
+ * the slot's stripe lock, or by the slot's only owner. */
+EXTREF__HIDDEN extref__side_t *extref__side_get(extref__slot_t *s);
+/* Frees s's side record; s is being freed and nobody else can reach it. */
+EXTREF__HIDDEN void extref__side_free(extref__slot_t *s);
+/* The stripe lock that guards s's table. */
+EXTREF__HIDDEN void extref__stripe_lock(const extref__slot_t *s);
+EXTREF__HIDDEN void extref__stripe_unlock(const extref__slot_t *s);
+/* Table operations, under the stripe lock. Reserve makes room for `more`
+ * entries (EXTREF_NO_MEMORY, nothing changed, when it cannot); add cannot
+ * fail after a reserve; remove finds an entry by its 40-bit serial. */
+EXTREF__HIDDEN extref_status_t extref__table_reserve(extref__slot_t *s,
+                                                     uint32_t more);
+EXTREF__HIDDEN void extref__table_add(extref__slot_t *s, uint64_t entry);
+EXTREF__HIDDEN bool extref__table_remove(extref__slot_t *s, uint64_t serial,
+                                         uint64_t *entry);
+EXTREF__HIDDEN uint32_t extref__table_size(const extref__slot_t *s);
+
 /* ---- Borrows (borrow.c) ------------------------------------------------- */
-
-/* Tokens: bit 0 set for every live borrow, bit 1 exclusive, bit 2 taken on
- * another thread than the creating one; the slot index from bit 3 and, on
- * 64-bit, the low 29 bits of the slot generation from bit 35. */
-#define EXTREF__TOKEN_LIVE ((uintptr_t)1)
-#define EXTREF__TOKEN_EXCL ((uintptr_t)2)
-#define EXTREF__TOKEN_AWAY ((uintptr_t)4)
-#define EXTREF__TOKEN_INDEX_SHIFT 3
-#if UINTPTR_MAX > 0xFFFFFFFFu
-#define EXTREF__TOKEN_GEN_SHIFT 35
-#define EXTREF__TOKEN_INDEX_MASK ((uintptr_t)0xFFFFFFFF)
-#define EXTREF__TOKEN_GEN_MASK ((uintptr_t)0x1FFFFFFF)
-#else
-#define EXTREF__TOKEN_INDEX_MASK ((uintptr_t)0x1FFFFFFF)
-#endif
-
-/* The token_base of a payload slot with the given head. */
-static inline uintptr_t extref__token_base(const extref__slot_t *s,
-                                           uint32_t head) {
-  uintptr_t t = EXTREF__TOKEN_LIVE |
-                ((uintptr_t)extref__slot_index(s) << EXTREF__TOKEN_INDEX_SHIFT);
-#ifdef EXTREF__TOKEN_GEN_SHIFT
-  t |= ((uintptr_t)(head >> EXTREF__GEN_SHIFT) & EXTREF__TOKEN_GEN_MASK)
-       << EXTREF__TOKEN_GEN_SHIFT;
-#else
-  (void)head;
-#endif
-  return t;
-}
 
 /* Checks that s holds a live payload of the asked type that the calling
  * thread may touch. */
 EXTREF__HIDDEN extref_status_t extref__payload_check(extref__slot_t *s,
                                                      const extref_type_t *asked);
 
-/* Every borrow: checks, refusals with messages, both sides, both kinds. */
+/* Every borrow: checks, refusals with messages, both sides, both kinds,
+ * inline or in the table. */
 EXTREF__HIDDEN extref_status_t extref__borrow(extref__slot_t *s,
                                               const extref_type_t *asked,
                                               bool exclusive,
                                               extref_borrow_t *result);
 
-/* The common case inline: a live payload of exactly the asked descriptor,
- * thread-bound on its own thread (plain loads and stores) or SEND (one
- * CAS), no conflict. Anything else takes the full path above. */
+/* Records in the table a home-side borrow whose count the inline path
+ * below took but whose inline record it lost. */
+EXTREF__HIDDEN extref_status_t extref__borrow_late(extref__slot_t *s,
+                                                   bool excl,
+                                                   extref_borrow_t *result);
+
+/* The common case inline: a live payload of exactly the asked descriptor on
+ * its creating thread, no borrow live (so the inline record is free), no
+ * conflict. Thread-bound payloads change both words with plain stores, SEND
+ * ones with one CAS each. Anything else takes the full path above. */
 static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
                                                     const extref_type_t *asked,
                                                     bool excl,
                                                     extref_borrow_t *result) {
-  uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
   if (EXTREF__LIKELY((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
-                     s->type == asked &&
-                     s->thread == extref__thread_id())) {
+                     atomic_load_explicit(&s->type, memory_order_relaxed) ==
+                         asked &&
+                     atomic_load_explicit(&s->thread, memory_order_relaxed) ==
+                         extref__thread_id())) {
     uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
-    uint64_t n;
-    if (excl) {
-      if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)))
-        goto full;
-      n = w | EXTREF__EX_HOME;
-    } else {
-      if (EXTREF__UNLIKELY((w & (EXTREF__TAKEN | EXTREF__EX_MASK)) ||
-                           (w & EXTREF__SH_HOME_MASK) ==
-                               EXTREF__SH_HOME_MASK))
-        goto full;
-      n = w + EXTREF__SH_HOME_ONE;
-    }
-    if (!(s->flags & EXTREF_TYPE_SEND))
-      atomic_store_explicit(&s->count, n, memory_order_relaxed);
-    else if (!atomic_compare_exchange_strong_explicit(
-                 &s->count, &w, n, memory_order_acq_rel,
-                 memory_order_relaxed))
+    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
+    uint64_t n, nb;
+    if (EXTREF__UNLIKELY((w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) ||
+                         (b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))))
       goto full;
-    result->payload = s->payload;
-    result->token = s->token_base | (excl ? EXTREF__TOKEN_EXCL : 0);
+    n = w | (excl ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE);
+    nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) | EXTREF__BID_LIVE |
+         (excl ? EXTREF__BID_EXCL : 0);
+    if (!extref__is_send(head)) {
+      atomic_store_explicit(&s->count, n, memory_order_relaxed);
+      atomic_store_explicit(&s->bid, nb, memory_order_relaxed);
+    } else {
+      if (!atomic_compare_exchange_strong_explicit(
+              &s->count, &w, n, memory_order_acq_rel, memory_order_relaxed))
+        goto full;
+      /* We took the count from "no borrow", so the inline record is ours;
+       * a borrower that came after us and went to the table may have moved
+       * the serial on, and then ours goes to the table too. */
+      if (!atomic_compare_exchange_strong_explicit(
+              &s->bid, &b, nb, memory_order_acq_rel, memory_order_relaxed))
+        return extref__borrow_late(s, excl, result);
+    }
+    result->payload = atomic_load_explicit(&s->payload, memory_order_relaxed);
+    result->token = extref__handle(s, nb >> EXTREF__BID_SEQ_SHIFT);
     return EXTREF_OK;
   }
 full:
@@ -283,6 +368,12 @@ EXTREF__HIDDEN extref_status_t extref__refuse(const extref__slot_t *s,
 EXTREF__HIDDEN extref_status_t extref__clone_out(extref__slot_t *s,
                                                  const extref_type_t *asked,
                                                  void *dst, size_t dst_size);
+
+/* ---- Code that payloads depend on (pin.c) ------------------------------ */
+
+/* Keeps the modules of type, of its callbacks, and of the library loaded
+ * for the rest of the process (first payload of each descriptor only). */
+EXTREF__HIDDEN extref_status_t extref__pin_type(const extref_type_t *type);
 
 /* ---- Payloads (payload.c) ----------------------------------------------- */
 

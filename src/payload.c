@@ -6,23 +6,53 @@
  */
 #include "internal.h"
 
+/* Adds delta to the process-wide external_bytes total unless that would
+ * pass INT64_MAX. */
+static bool total_add(int64_t delta) {
+  int64_t t = atomic_load_explicit(&extref__counters.external_bytes,
+                                   memory_order_relaxed);
+  do {
+    if (delta > 0 && t > INT64_MAX - delta) return false;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &extref__counters.external_bytes, &t, t + delta, memory_order_relaxed,
+      memory_order_relaxed));
+  return true;
+}
+
 extref_status_t extref__payload_new(const extref_type_t *type, void *payload,
                                     extref__env_t *env, int64_t external_bytes,
                                     extref__slot_t **result) {
   extref__slot_t *s;
-  extref_status_t st = extref__slot_alloc(EXTREF__KIND_PAYLOAD, &s);
+  extref__side_t *side = NULL;
+  extref_status_t st;
+  EXTREF__CHECK_ARG(external_bytes >= 0 &&
+                        external_bytes <= EXTREF_MAX_EXTERNAL_BYTES,
+                    "external_bytes is %lld: it must be between 0 and 2^50",
+                    (long long)external_bytes);
+  st = extref__pin_type(type);
   if (st != EXTREF_OK) return st;
-  s->type = type;
-  s->flags = type->flags & (EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP);
-  s->payload = payload;
-  s->thread = extref__thread_id();
-  s->token_base =
-      extref__token_base(s, atomic_load_explicit(&s->head, memory_order_relaxed));
+  st = extref__slot_alloc(EXTREF__KIND_PAYLOAD, type->flags, &s);
+  if (st != EXTREF_OK) return st;
+  if (external_bytes > 0) {
+    side = extref__side_get(s);
+    if (side == NULL) {
+      extref__slot_free(s, atomic_load(&s->head));
+      return extref__fail(EXTREF_NO_MEMORY,
+                          "out of memory for a payload's side record");
+    }
+    if (!total_add(external_bytes)) {
+      extref__slot_free(s, atomic_load(&s->head));
+      return extref__fail(EXTREF_OVERFLOW,
+                          "external_bytes: the process-wide total would "
+                          "pass 2^63-1");
+    }
+    atomic_store_explicit(&side->external_bytes, external_bytes,
+                          memory_order_relaxed);
+  }
+  atomic_store_explicit(&s->type, type, memory_order_relaxed);
+  atomic_store_explicit(&s->payload, payload, memory_order_relaxed);
+  atomic_store_explicit(&s->thread, extref__thread_id(), memory_order_relaxed);
   atomic_store_explicit(&s->env, env, memory_order_relaxed);
-  atomic_store_explicit(&s->external_bytes, external_bytes,
-                        memory_order_relaxed);
-  atomic_fetch_add_explicit(&extref__counters.external_bytes, external_bytes,
-                            memory_order_relaxed);
   /* Publishing the JS owner last makes the fields above visible to an env
    * teardown that scans slots on another thread. */
   atomic_store_explicit(&s->count, EXTREF__JS, memory_order_release);
@@ -30,23 +60,32 @@ extref_status_t extref__payload_new(const extref_type_t *type, void *payload,
   return EXTREF_OK;
 }
 
+/* Gives back s's announced external_bytes, once; returns them. */
+static int64_t bytes_back(extref__slot_t *s) {
+  extref__side_t *side = atomic_load_explicit(&s->side, memory_order_acquire);
+  int64_t bytes;
+  if (side == NULL) return 0;
+  bytes = atomic_exchange(&side->external_bytes, 0);
+  total_add(-bytes);
+  return bytes;
+}
+
 static void release_slot(extref__slot_t *s) {
   extref__env_t *env = atomic_load_explicit(&s->env, memory_order_relaxed);
-  extref__slot_free(s);
+  extref__slot_free(s, atomic_load_explicit(&s->head, memory_order_acquire));
   if (env != NULL) extref__env_unref(env);
 }
 
 void extref__payload_abandon(extref__slot_t *s) {
-  int64_t bytes = atomic_exchange(&s->external_bytes, 0);
-  atomic_fetch_sub_explicit(&extref__counters.external_bytes, bytes,
-                            memory_order_relaxed);
+  bytes_back(s);
   release_slot(s);
 }
 
 void extref__payload_drop_now(extref__slot_t *s, struct napi_env__ *env) {
-  const extref_type_t *type = s->type;
-  bool deferred = (s->flags & EXTREF__FLAG_DEFERRED) != 0;
-  if (type->drop != NULL) type->drop(s->payload, type->type_data, env);
+  const extref_type_t *type = atomic_load(&s->type);
+  bool deferred = (atomic_load(&s->bid) & EXTREF__BID_DEFERRED) != 0;
+  if (type->drop != NULL)
+    type->drop(atomic_load(&s->payload), type->type_data, env);
   atomic_fetch_add_explicit(&extref__counters.drops, 1, memory_order_relaxed);
   if (deferred)
     atomic_fetch_add_explicit(&extref__counters.deferred_drops, 1,
@@ -59,8 +98,11 @@ void extref__payload_finish(extref__slot_t *s, bool deferred) {
    * borrow. Nobody else can reach this slot any more. */
   extref__env_t *env = atomic_load_explicit(&s->env, memory_order_relaxed);
   struct napi_env__ *napi_env = extref__env_for_drop(env);
-  if (deferred) s->flags |= EXTREF__FLAG_DEFERRED;
-  if (napi_env == NULL && env != NULL && (s->flags & EXTREF_TYPE_JS_DROP) &&
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
+  if (deferred)
+    atomic_fetch_or_explicit(&s->bid, EXTREF__BID_DEFERRED,
+                             memory_order_relaxed);
+  if (napi_env == NULL && env != NULL && (head & EXTREF__HEAD_JS_DROP) &&
       extref__env_queue_drop(env, s))
     return;
   extref__payload_drop_now(s, napi_env);
@@ -69,10 +111,11 @@ void extref__payload_finish(extref__slot_t *s, bool deferred) {
 extref_status_t extref__payload_take(extref__slot_t *s,
                                      const extref_type_t *asked, void **result,
                                      int64_t *bytes) {
-  uint64_t w;
+  uint64_t w, head;
   extref_status_t st = extref__payload_check(s, asked);
   if (st != EXTREF_OK) return st;
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
+  head = atomic_load_explicit(&s->head, memory_order_acquire);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
     extref_status_t refusal = (w & EXTREF__TAKEN)     ? EXTREF_TAKEN
@@ -82,26 +125,23 @@ extref_status_t extref__payload_take(extref__slot_t *s,
                                                         : EXTREF_OK;
     if (refusal != EXTREF_OK)
       return extref__refuse(s, refusal, w, "take", false,
-                            s->thread != extref__thread_id());
-    if (extref__count_update(s, &w, w | EXTREF__TAKEN)) break;
+                            atomic_load(&s->thread) != extref__thread_id());
+    if (extref__count_update(s, head, &w, w | EXTREF__TAKEN)) break;
   }
-  *bytes = atomic_exchange(&s->external_bytes, 0);
-  atomic_fetch_sub_explicit(&extref__counters.external_bytes, *bytes,
-                            memory_order_relaxed);
+  *bytes = bytes_back(s);
   atomic_fetch_add_explicit(&extref__counters.takes, 1, memory_order_relaxed);
-  *result = s->payload;
+  *result = atomic_load_explicit(&s->payload, memory_order_relaxed);
   return EXTREF_OK;
 }
 
 int64_t extref__payload_js_end(extref__slot_t *s) {
-  int64_t bytes = atomic_exchange(&s->external_bytes, 0);
+  int64_t bytes = bytes_back(s);
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
   uint64_t w, n;
-  atomic_fetch_sub_explicit(&extref__counters.external_bytes, bytes,
-                            memory_order_relaxed);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   do {
     n = w & ~EXTREF__JS;
-  } while (!extref__count_update(s, &w, n));
+  } while (!extref__count_update(s, head, &w, n));
   if (n == 0)
     extref__payload_finish(s, false);
   else if (n == EXTREF__TAKEN)

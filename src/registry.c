@@ -12,19 +12,17 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "internal.h"
 
 _Static_assert(sizeof(extref__slot_t) == EXTREF__SLOT_SIZE,
                "a slot is one 64-byte line");
 
-/* Address space is cheap on 64-bit systems; a full region is reported as
- * EXTREF_NO_MEMORY. 64 Mi slots on 64-bit, 2 Mi on 32-bit. */
-#if UINTPTR_MAX > 0xFFFFFFFFu
-#define RESERVE_BYTES ((uintptr_t)4 << 30)
-#else
-#define RESERVE_BYTES ((uintptr_t)128 << 20)
-#endif
+/* 16 Mi slots, the most a 24-bit handle index names. Address space only:
+ * a full region is reported as EXTREF_NO_MEMORY. */
+#define RESERVE_BYTES ((uintptr_t)EXTREF__MAX_SLOTS * EXTREF__SLOT_SIZE)
 #define COMMIT_CHUNK ((uintptr_t)256 << 10)
 
 extref__region_t extref__region;
@@ -34,6 +32,19 @@ static uintptr_t reserved;  /* bytes reserved at base */
 static uintptr_t committed; /* bytes readable and writable at base */
 static extref__slot_t *free_list;
 
+/* A random key per copy of the library: its handles mean nothing to
+ * another copy, which scrambles them with its own key. */
+static uint64_t new_key(void) {
+  uint64_t k = 0;
+  if (getrandom(&k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    k = ((uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15u) ^
+        (uint64_t)(uintptr_t)&k ^ ((uint64_t)ts.tv_sec << 32);
+  }
+  return k & ~EXTREF__INDEX_MASK;
+}
+
 static bool reserve(void) {
   uintptr_t size;
   for (size = RESERVE_BYTES; size >= COMMIT_CHUNK * 4; size /= 2) {
@@ -41,6 +52,7 @@ static bool reserve(void) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p != MAP_FAILED) {
       reserved = size;
+      extref__region.key = new_key();
       extref__region.base = (uintptr_t)p;
       return true;
     }
@@ -57,58 +69,71 @@ static bool grow(void) {
   return true;
 }
 
-extref_status_t extref__slot_alloc(uint32_t kind, extref__slot_t **result) {
+static void registry_init(void) { extref__fork_protect(&lock); }
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+extref_status_t extref__slot_alloc(uint32_t kind, uint32_t flags,
+                                   extref__slot_t **result) {
   extref__slot_t *s;
-  uint32_t head;
+  uint64_t head;
   if (extref__alloc_should_fail())
     return extref__fail(EXTREF_NO_MEMORY, "out of memory for a slot");
+  pthread_once(&init_once, registry_init);
   pthread_mutex_lock(&lock);
   s = free_list;
   if (s != NULL) {
-    free_list = s->next_free;
-    s->next_free = NULL;
+    free_list = atomic_load_explicit(&s->payload, memory_order_relaxed);
+    atomic_store_explicit(&s->payload, NULL, memory_order_relaxed);
   } else {
     uintptr_t used = atomic_load_explicit(&extref__region.used_bytes,
                                           memory_order_relaxed);
-    if ((extref__region.base == 0 && !reserve()) ||
-        (used + EXTREF__SLOT_SIZE > committed && !grow())) {
-      pthread_mutex_unlock(&lock);
-      return extref__fail(EXTREF_NO_MEMORY,
-                          "the slot region is full or cannot be committed");
+    if (extref__region.base == 0) {
+      if (!reserve()) goto full;
+      used = EXTREF__SLOT_SIZE; /* slot 0 is never handed out */
     }
+    if (used + EXTREF__SLOT_SIZE > committed && !grow()) goto full;
     s = (extref__slot_t *)(extref__region.base + used);
     atomic_store_explicit(&extref__region.used_bytes,
                           used + EXTREF__SLOT_SIZE, memory_order_release);
   }
   head = atomic_load_explicit(&s->head, memory_order_relaxed);
-  atomic_store_explicit(&s->head, (head & ~(uint32_t)EXTREF__KIND_MASK) | kind,
-                        memory_order_release);
+  atomic_store_explicit(
+      &s->head,
+      (head & ~(uint64_t)((1u << EXTREF__GEN_SHIFT) - 1)) | kind |
+          ((uint64_t)(flags & (EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP))
+           << EXTREF__HEAD_FLAGS_SHIFT),
+      memory_order_release);
   pthread_mutex_unlock(&lock);
   *result = s;
   return EXTREF_OK;
+full:
+  pthread_mutex_unlock(&lock);
+  return extref__fail(EXTREF_NO_MEMORY,
+                      "the slot region is full or cannot be committed");
 }
 
-bool extref__slot_free(extref__slot_t *s) {
-  uint32_t head;
-  pthread_mutex_lock(&lock);
-  head = atomic_load_explicit(&s->head, memory_order_relaxed);
-  if ((head & EXTREF__KIND_MASK) == EXTREF__KIND_FREE) {
-    pthread_mutex_unlock(&lock);
+bool extref__slot_free(extref__slot_t *s, uint64_t head) {
+  /* A new generation makes every handle and finalizer hint that named the
+   * old occupant stale. The CAS lets exactly one of two racing releases of
+   * the same hold through. */
+  uint64_t freed = ((head >> EXTREF__GEN_SHIFT) + 1) << EXTREF__GEN_SHIFT;
+  if ((head & EXTREF__KIND_MASK) == EXTREF__KIND_FREE ||
+      !atomic_compare_exchange_strong_explicit(&s->head, &head, freed,
+                                               memory_order_acq_rel,
+                                               memory_order_relaxed))
     return false;
-  }
-  /* A new generation makes every token and finalizer hint that named the
-   * old occupant stale. */
-  head = ((head >> EXTREF__GEN_SHIFT) + 1) << EXTREF__GEN_SHIFT;
-  atomic_store_explicit(&s->head, head | EXTREF__KIND_FREE,
-                        memory_order_release);
+  extref__side_free(s);
+  /* The borrow serial survives reuse; only the state goes. */
+  atomic_store_explicit(&s->bid,
+                        atomic_load_explicit(&s->bid, memory_order_relaxed) &
+                            ~EXTREF__BID_STATE,
+                        memory_order_relaxed);
   atomic_store_explicit(&s->count, 0, memory_order_relaxed);
   atomic_store_explicit(&s->env, NULL, memory_order_relaxed);
-  atomic_store_explicit(&s->external_bytes, 0, memory_order_relaxed);
-  s->flags = 0;
-  s->type = NULL;
-  s->payload = NULL;
-  s->thread = 0;
-  s->next_free = free_list;
+  atomic_store_explicit(&s->type, NULL, memory_order_relaxed);
+  atomic_store_explicit(&s->thread, 0, memory_order_relaxed);
+  pthread_mutex_lock(&lock);
+  atomic_store_explicit(&s->payload, free_list, memory_order_relaxed);
   free_list = s;
   pthread_mutex_unlock(&lock);
   return true;
@@ -119,10 +144,10 @@ void extref__slot_each(uint32_t kind, void (*fn)(extref__slot_t *, void *),
   uintptr_t used =
       atomic_load_explicit(&extref__region.used_bytes, memory_order_acquire);
   uintptr_t i, n = used / EXTREF__SLOT_SIZE;
-  for (i = 0; i < n; i++) {
+  for (i = 1; i < n; i++) {
     extref__slot_t *s =
         (extref__slot_t *)(extref__region.base + i * EXTREF__SLOT_SIZE);
-    uint32_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+    uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
     if ((head & EXTREF__KIND_MASK) == kind) fn(s, arg);
   }
 }

@@ -67,6 +67,3 @@ const char *extref__type_name(const extref_type_t *type) {
 bool extref__type_valid(const extref_type_t *type) {
   return type != NULL && type->struct_size >= sizeof(extref_type_t);
 }
-
-uintptr_t extref__thread_id_slow(void);
-uintptr_t extref__thread_id_slow(void) { return (uintptr_t)pthread_self(); }

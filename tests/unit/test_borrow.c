@@ -103,7 +103,7 @@ START_TEST(stale_shared_copy_is_not_a_double_decrement) {
   copy = a;
   ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
   ASSERT_STATUS(extref_borrow_release(&copy), EXTREF_INVALID_ARG);
-  ASSERT_MESSAGE_HAS("no live shared borrow");
+  ASSERT_MESSAGE_HAS("not live");
   ASSERT_LIVE(1, 0, 0);
   /* The stale copy did not push the count below zero: an exclusive borrow
    * is still possible and refuses a shared one. */
@@ -123,7 +123,7 @@ START_TEST(stale_exclusive_copy_is_invalid) {
   ASSERT_STATUS(extref_borrow_release(&m), EXTREF_OK);
   ASSERT_STATUS(extref__borrow(s, &counter_type, false, &a), EXTREF_OK);
   ASSERT_STATUS(extref_borrow_release(&copy), EXTREF_INVALID_ARG);
-  ASSERT_MESSAGE_HAS("no live exclusive borrow");
+  ASSERT_MESSAGE_HAS("not live");
   ASSERT_LIVE(1, 1, 0);
   ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
   extref__payload_js_end(s);
@@ -185,13 +185,14 @@ START_TEST(shared_count_overflows_into_a_status) {
   ASSERT_LIVE(1, EXTREF__MAX_SHARED_SIDE, 0);
   ASSERT_STATUS(extref__borrow(s, &counter_type, true, &last),
                 EXTREF_BORROWED);
-  /* Home-side shared tokens of one slot are alike: release through one. */
-  b = a;
-  ASSERT_STATUS(extref_borrow_release(&b), EXTREF_OK);
+  /* The preset count stands for borrows the test never made: the real one
+   * releases, the count goes back, and a new one fits again. */
+  ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
+  ck_assert_uint_eq(atomic_load(&s->count),
+                    EXTREF__JS | (EXTREF__MAX_SHARED_SIDE - 1));
   ASSERT_STATUS(extref__borrow(s, &counter_type, false, &b), EXTREF_OK);
   ASSERT_STATUS(extref_borrow_release(&b), EXTREF_OK);
-  atomic_store(&s->count, EXTREF__JS | 1);
-  ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
+  atomic_store(&s->count, EXTREF__JS);
   ASSERT_LIVE(1, 0, 0);
   extref__payload_js_end(s);
   ck_assert_int_eq(atomic_load(&drops_seen), 1);

@@ -29,7 +29,7 @@ END_TEST
 
 START_TEST(freed_slot_is_foreign_and_reused_with_a_new_generation) {
   extref__slot_t *s = make_payload(&counter_type, 1);
-  uint32_t head = atomic_load(&s->head);
+  uint64_t head = atomic_load(&s->head);
   extref_borrow_t a;
   extref__slot_t *t;
   extref__payload_js_end(s);
@@ -52,7 +52,7 @@ START_TEST(many_slots_grow_the_region) {
   ASSERT_LIVE(N, 0, 0);
   for (i = 0; i < N; i++) {
     ck_assert_ptr_eq(extref__slot_from_ptr(s[i]), s[i]);
-    ck_assert_int_eq(((counter_t *)s[i]->payload)->value, i);
+    ck_assert_int_eq(((counter_t *)atomic_load(&s[i]->payload))->value, i);
   }
   for (i = 0; i < N; i++) extref__payload_js_end(s[i]);
   ck_assert_int_eq(atomic_load(&drops_seen), N);
@@ -63,9 +63,12 @@ END_TEST
 
 START_TEST(slot_free_is_exactly_once) {
   extref__slot_t *s;
-  ASSERT_STATUS(extref__slot_alloc(EXTREF__KIND_HOLD, &s), EXTREF_OK);
-  ck_assert(extref__slot_free(s));
-  ck_assert(!extref__slot_free(s));
+  uint64_t head;
+  ASSERT_STATUS(extref__slot_alloc(EXTREF__KIND_HOLD, 0, &s), EXTREF_OK);
+  head = atomic_load(&s->head);
+  ck_assert(extref__slot_free(s, head));
+  ck_assert(!extref__slot_free(s, head));
+  ck_assert(!extref__slot_free(s, atomic_load(&s->head)));
 }
 END_TEST
 
