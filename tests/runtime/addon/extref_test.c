@@ -48,12 +48,14 @@ enum {
   K_OTHER,   /* another tag, Counter's size */
   K_NOCLONE, /* no clone callback */
   K_FAILCLONE, /* clone reports failure */
+  K_NAPIDROP, /* SEND | JS_DROP; its drop makes Node-API calls (scenario 14) */
   K_COUNT
 };
 
 static const char *const kind_names[K_COUNT] = {
-    "counter", "send", "jsdrop", "big", "other", "noclone", "failclone"};
-static int kind_ids[K_COUNT] = {0, 1, 2, 3, 4, 5, 6};
+    "counter", "send", "jsdrop", "big", "other", "noclone", "failclone",
+    "napidrop"};
+static int kind_ids[K_COUNT] = {0, 1, 2, 3, 4, 5, 6, 7};
 
 static _Atomic uint64_t c_creates[K_COUNT];
 static _Atomic uint64_t c_drops[K_COUNT];
@@ -98,6 +100,67 @@ static void counter_drop(void *payload, void *type_data, napi_env env) {
   free(c);
 }
 
+/* A payload whose drop, given an env, makes Node-API calls that create
+ * handles (scenario 14): a reference made at create time is read and
+ * deleted, and an object is made. Without a handle scope open, V8 aborts
+ * ("Cannot create a handle without a HandleScope"). */
+typedef struct napidrop_s {
+  counter_t c;
+  napi_ref ref; /* to an object made at create time; NULL if none */
+} napidrop_t;
+
+static _Atomic uint64_t c_napidrop_calls_ok, c_napidrop_calls_failed;
+
+static void napidrop_drop(void *payload, void *type_data, napi_env env) {
+  napidrop_t *p = payload;
+  int st_obj = -1, st_get = -1, st_del = -1;
+  int log_fd = atomic_load(&drop_log_fd);
+  if (log_fd >= 0) {
+    /* Written before the calls, so a crash in them still shows the env. */
+    char line[96];
+    int n = snprintf(line, sizeof line,
+                     "extref-test napidrop-enter id=%llu env=%s\n",
+                     (unsigned long long)p->c.id, env ? "js" : "null");
+    if (n > 0) {
+      ssize_t w = write(log_fd, line, (size_t)n);
+      (void)w;
+    }
+  }
+  if (env != NULL) {
+    napi_value obj = NULL, val = NULL;
+    st_obj = napi_create_object(env, &obj);
+    if (p->ref != NULL) {
+      st_get = napi_get_reference_value(env, p->ref, &val);
+      st_del = napi_delete_reference(env, p->ref);
+      p->ref = NULL;
+    }
+    bool ok = st_obj == napi_ok && (st_get == -1 || st_get == napi_ok) &&
+              (st_del == -1 || st_del == napi_ok);
+    atomic_fetch_add(ok ? &c_napidrop_calls_ok : &c_napidrop_calls_failed, 1);
+  }
+  int fd = atomic_load(&drop_log_fd);
+  if (fd >= 0) {
+    char line[128];
+    int n = snprintf(line, sizeof line,
+                     "extref-test napidrop id=%llu env=%s create_object=%d "
+                     "get_reference=%d delete_reference=%d\n",
+                     (unsigned long long)p->c.id, env ? "js" : "null",
+                     st_obj, st_get, st_del);
+    if (n > 0) {
+      ssize_t w = write(fd, line, (size_t)n);
+      (void)w;
+    }
+  }
+  counter_drop(payload, type_data, env);
+}
+
+static int napidrop_clone(const void *payload, void *dst, void *type_data) {
+  (void)type_data;
+  memcpy(dst, payload, sizeof(napidrop_t));
+  ((napidrop_t *)dst)->ref = NULL;
+  return 0;
+}
+
 static int counter_clone(const void *payload, void *dst, void *type_data) {
   (void)type_data;
   memcpy(dst, payload, sizeof(counter_t));
@@ -123,6 +186,7 @@ static int failing_clone(const void *payload, void *dst, void *type_data) {
 #define TAG_OTHER {0x5a1e7e57c0de0004ull, 0x6c69626578747265ull}
 #define TAG_NOCLONE {0x5a1e7e57c0de0005ull, 0x6c69626578747265ull}
 #define TAG_FAILCLONE {0x5a1e7e57c0de0006ull, 0x6c69626578747265ull}
+#define TAG_NAPIDROP {0x5a1e7e57c0de0007ull, 0x6c69626578747265ull}
 
 static const extref_type_t types[K_COUNT] = {
     {sizeof(extref_type_t), 0, TAG_COUNTER, "Counter", sizeof(counter_t),
@@ -140,10 +204,15 @@ static const extref_type_t types[K_COUNT] = {
      sizeof(counter_t), counter_drop, NULL, &kind_ids[K_NOCLONE]},
     {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_FAILCLONE, "FailClone",
      sizeof(counter_t), counter_drop, failing_clone, &kind_ids[K_FAILCLONE]},
+    {sizeof(extref_type_t), EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP,
+     TAG_NAPIDROP, "NapiDropCounter", sizeof(napidrop_t), napidrop_drop,
+     napidrop_clone, &kind_ids[K_NAPIDROP]},
 };
 
 static counter_t *counter_new(int kind, int64_t value) {
-  size_t size = kind == K_BIG ? sizeof(big_counter_t) : sizeof(counter_t);
+  size_t size = kind == K_BIG        ? sizeof(big_counter_t)
+                : kind == K_NAPIDROP ? sizeof(napidrop_t)
+                                     : sizeof(counter_t);
   counter_t *c = calloc(1, size);
   if (!c) return NULL;
   pthread_once(&drop_table_once, drop_table_init);
@@ -327,29 +396,49 @@ static int get_hold_id(napi_env env, napi_value v) {
 
 /* ---- Externals ---------------------------------------------------------- */
 
-/* create(kind, value = 0, externalBytes = 0) -> external */
-static napi_value t_create(napi_env env, napi_callback_info info) {
-  napi_value argv[3], result;
-  if (!get_args(env, info, 3, argv)) return NULL;
-  int kind = get_kind(env, argv[0]);
-  int64_t value, bytes;
-  if (kind < 0 || !get_i64(env, argv[1], 0, &value) ||
-      !get_i64(env, argv[2], 0, &bytes))
-    return NULL;
+/* Makes one payload of kind with external_bytes; NULL after a throw. A
+ * napidrop payload gets a reference to a new object, which its drop reads
+ * and deletes. */
+static napi_value create_with_bytes(napi_env env, int kind, int64_t value,
+                                    int64_t bytes) {
+  napi_value result;
   counter_t *c = counter_new(kind, value);
   if (!c) {
     test_throw(env, "TEST_NOMEM", "calloc failed");
     return NULL;
   }
+  if (kind == K_NAPIDROP) {
+    napi_value obj;
+    if (napi_create_object(env, &obj) != napi_ok ||
+        napi_create_reference(env, obj, 1, &((napidrop_t *)c)->ref) !=
+            napi_ok) {
+      free(c);
+      test_throw(env, "TEST_NAPI", "napi_create_reference failed");
+      return NULL;
+    }
+  }
   extref_status_t st = extref_external_create(env, &types[kind], c, bytes,
                                               &result);
   if (st != EXTREF_OK) {
+    if (kind == K_NAPIDROP) napi_delete_reference(env, ((napidrop_t *)c)->ref);
     free(c);
     extref_throw(env, st);
     return NULL;
   }
   atomic_fetch_add(&c_creates[kind], 1);
   return result;
+}
+
+/* create(kind, value = 0, externalBytes = 0) -> external */
+static napi_value t_create(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  int kind = get_kind(env, argv[0]);
+  int64_t value, bytes;
+  if (kind < 0 || !get_i64(env, argv[1], 0, &value) ||
+      !get_i64(env, argv[2], 0, &bytes))
+    return NULL;
+  return create_with_bytes(env, kind, value, bytes);
 }
 
 /* createMany(kind, n, externalBytes): n externals, none kept. */
@@ -1405,6 +1494,226 @@ static napi_value t_set_drop_log(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Raw handles, sizes, stashed holds (scenarios 14-19) ---------------- */
+
+/* A 64-bit integer from a BigInt (exact) or a Number. */
+static bool get_big(napi_env env, napi_value v, uint64_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  if (t == napi_bigint) {
+    bool lossless = false;
+    if (napi_get_value_bigint_uint64(env, v, out, &lossless) != napi_ok ||
+        !lossless) {
+      test_throw(env, "TEST_ARGS", "the BigInt does not fit 64 bits");
+      return false;
+    }
+    return true;
+  }
+  int64_t i;
+  if (!get_i64(env, v, 0, &i)) return false;
+  *out = (uint64_t)i;
+  return true;
+}
+
+static napi_value big_u64(napi_env env, uint64_t u) {
+  napi_value v;
+  napi_create_bigint_uint64(env, u, &v);
+  return v;
+}
+
+static napi_value big_i64(napi_env env, int64_t i) {
+  napi_value v;
+  napi_create_bigint_int64(env, i, &v);
+  return v;
+}
+
+/* createBytes(kind, externalBytes: BigInt, value = 0) -> external */
+static napi_value t_create_bytes(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  int kind = get_kind(env, argv[0]);
+  uint64_t bytes;
+  int64_t value;
+  if (kind < 0 || !get_big(env, argv[1], &bytes) ||
+      !get_i64(env, argv[2], 0, &value))
+    return NULL;
+  return create_with_bytes(env, kind, value, (int64_t)bytes);
+}
+
+/* externalBytes() -> extref_stats_t.external_bytes as a BigInt (exact) */
+static napi_value t_external_bytes(napi_env env, napi_callback_info info) {
+  (void)info;
+  extref_stats_t s;
+  memset(&s, 0, sizeof s);
+  s.struct_size = sizeof s;
+  extref_status_t st = extref_stats_get(&s);
+  if (st != EXTREF_OK) {
+    extref_throw(env, st);
+    return NULL;
+  }
+  return big_i64(env, s.external_bytes);
+}
+
+/* holdPtr(hid) -> the extref_hold_t * as a BigInt; it stays usable (as a
+ * stale pointer) after holdRelease(hid). */
+static napi_value t_hold_ptr(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  int hid = get_hold_id(env, argv[0]);
+  if (hid < 0) return NULL;
+  return big_u64(env, (uint64_t)(uintptr_t)holds[hid]);
+}
+
+/* rawHold(op, ptr: BigInt) -> {status, value?, id?}: one call on a raw
+ * (possibly stale or foreign) hold pointer. op: "ref", "mutRef", "clone",
+ * "dup", "release". A borrow that succeeds is read and released at once; a
+ * hold that dup makes is kept in the table (its id in `id`). */
+static napi_value t_raw_hold(napi_env env, napi_callback_info info) {
+  napi_value argv[2], o;
+  char op[16];
+  uint64_t u;
+  if (!get_args(env, info, 2, argv) || !get_string(env, argv[0], op, sizeof op)
+      || !get_big(env, argv[1], &u))
+    return NULL;
+  extref_hold_t *h = (extref_hold_t *)(uintptr_t)u;
+  extref_status_t st;
+  extref_borrow_t b = {0};
+  bool have_value = false;
+  int64_t value = 0;
+  int id = -1;
+  napi_create_object(env, &o);
+  if (strcmp(op, "ref") == 0 || strcmp(op, "mutRef") == 0) {
+    st = op[0] == 'r' ? extref_hold_ref(h, &b) : extref_hold_mut_ref(h, &b);
+    if (st == EXTREF_OK) {
+      value = ((counter_t *)b.payload)->value;
+      have_value = true;
+      extref_borrow_release(&b);
+    }
+  } else if (strcmp(op, "clone") == 0) {
+    big_counter_t dst;
+    st = extref_hold_clone_out(h, &dst, sizeof(counter_t));
+    if (st == EXTREF_OK) {
+      value = dst.c.value;
+      have_value = true;
+    }
+  } else if (strcmp(op, "dup") == 0) {
+    extref_hold_t *d = NULL;
+    st = extref_hold_dup(h, &d);
+    if (st == EXTREF_OK) id = hold_slot_new(d);
+  } else if (strcmp(op, "release") == 0) {
+    st = extref_hold_release(h);
+  } else {
+    test_throw(env, "TEST_ARGS", "unknown rawHold op");
+    return NULL;
+  }
+  set_str(env, o, "status", extref_status_name(st));
+  if (have_value) set_num(env, o, "value", (double)value);
+  if (id > 0) set_num(env, o, "id", id);
+  return o;
+}
+
+/* borrowRaw(id) -> [payload, token] as BigInts */
+static napi_value t_borrow_raw(napi_env env, napi_callback_info info) {
+  napi_value argv[1], arr;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  borrow_slot_t *s = get_borrow(env, argv[0]);
+  if (!s) return NULL;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, big_u64(env, (uintptr_t)s->b.payload));
+  napi_set_element(env, arr, 1, big_u64(env, (uint64_t)s->b.token));
+  return arr;
+}
+
+/* releaseRaw(payload, token) -> status name: extref_borrow_release of a
+ * borrow rebuilt from raw words (another copy's, a stale one). */
+static napi_value t_release_raw(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint64_t p, t;
+  if (!get_args(env, info, 2, argv) || !get_big(env, argv[0], &p) ||
+      !get_big(env, argv[1], &t))
+    return NULL;
+  extref_borrow_t b = {(void *)(uintptr_t)p, (uintptr_t)t};
+  return str(env, extref_status_name(extref_borrow_release(&b)));
+}
+
+/* Holds handed over by other code (another addon, a Worker), kept in a
+ * process-wide table until released from a native thread. */
+#define STASH_SIZE 64
+static _Atomic(extref_hold_t *) stash[STASH_SIZE];
+
+/* stashHold(ptr: BigInt) -> index */
+static napi_value t_stash_hold(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  uint64_t u;
+  if (!get_args(env, info, 1, argv) || !get_big(env, argv[0], &u)) return NULL;
+  for (int i = 0; i < STASH_SIZE; i++) {
+    extref_hold_t *expect = NULL;
+    if (atomic_compare_exchange_strong(&stash[i], &expect,
+                                       (extref_hold_t *)(uintptr_t)u))
+      return num(env, i);
+  }
+  test_throw(env, "TEST_FULL", "stash full");
+  return NULL;
+}
+
+typedef struct stash_job_s {
+  extref_hold_t *hold;
+  extref_status_t status;
+} stash_job_t;
+
+static void *stash_release_main(void *arg) {
+  stash_job_t *j = arg;
+  j->status = extref_hold_release(j->hold);
+  return NULL;
+}
+
+/* releaseStashedOnThread(index) -> status name: extref_hold_release of the
+ * stashed hold on a new native thread, joined before returning. */
+static napi_value t_release_stashed(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t i;
+  if (!get_args(env, info, 1, argv) || !get_i64(env, argv[0], -1, &i))
+    return NULL;
+  if (i < 0 || i >= STASH_SIZE || atomic_load(&stash[i]) == NULL) {
+    test_throw(env, "TEST_ARGS", "not a stash index");
+    return NULL;
+  }
+  stash_job_t j = {atomic_exchange(&stash[i], NULL), EXTREF_OK};
+  pthread_t th;
+  if (pthread_create(&th, NULL, stash_release_main, &j) != 0) {
+    test_throw(env, "TEST_THREAD", "pthread_create failed");
+    return NULL;
+  }
+  pthread_join(th, NULL);
+  return str(env, extref_status_name(j.status));
+}
+
+/* The owner addon of scenario 15 counts its drops here: its payloads carry
+ * this address (ownerCounterAddress()), which stays mapped with this addon. */
+static _Atomic uint64_t owner_drops;
+
+static napi_value t_owner_counter_address(napi_env env,
+                                          napi_callback_info info) {
+  (void)info;
+  return big_u64(env, (uint64_t)(uintptr_t)&owner_drops);
+}
+
+static napi_value t_owner_drops(napi_env env, napi_callback_info info) {
+  (void)info;
+  return num(env, (double)atomic_load(&owner_drops));
+}
+
+/* napiDropCalls() -> {ok, failed}: drops of napidrop payloads that were given
+ * an env, by whether their Node-API calls succeeded. */
+static napi_value t_napidrop_calls(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o;
+  napi_create_object(env, &o);
+  set_num(env, o, "ok", (double)atomic_load(&c_napidrop_calls_ok));
+  set_num(env, o, "failed", (double)atomic_load(&c_napidrop_calls_failed));
+  return o;
+}
+
 /* ---- Bad arguments ------------------------------------------------------ */
 
 #include "probe.inc"
@@ -1455,6 +1764,17 @@ NAPI_MODULE_INIT() {
       FN("setDropLog", t_set_drop_log),
       FN("engineExternal", t_engine_external),
       FN("probe", t_probe),
+      FN("createBytes", t_create_bytes),
+      FN("externalBytes", t_external_bytes),
+      FN("holdPtr", t_hold_ptr),
+      FN("rawHold", t_raw_hold),
+      FN("borrowRaw", t_borrow_raw),
+      FN("releaseRaw", t_release_raw),
+      FN("stashHold", t_stash_hold),
+      FN("releaseStashedOnThread", t_release_stashed),
+      FN("ownerCounterAddress", t_owner_counter_address),
+      FN("ownerDrops", t_owner_drops),
+      FN("napiDropCalls", t_napidrop_calls),
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0],
                              props) != napi_ok)
