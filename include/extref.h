@@ -6,6 +6,37 @@
  * This header is the manual of ABI version 1. The contract it implements is
  * described in extref(7); every function below documents its parameters,
  * every status it returns, who owns what, and on which thread it may run.
+ *
+ * Handles. A hold pointer, a borrow (and every copy of it) and an external's
+ * payload are handles: valid from the call that made them to the call that
+ * ended them, and never again. A stale handle is EXTREF_INVALID_ARG and
+ * changes nothing, for the life of the process. See extref_borrow_t and
+ * extref_hold_t for how each is identified.
+ *
+ * Copies of the library. A process may hold several copies (the shared
+ * libextref.so.1, copies built into addons). They stay apart: another copy's
+ * externals are EXTREF_FOREIGN here, its holds and borrows
+ * EXTREF_INVALID_ARG, and neither changes the other's counts.
+ *
+ * Trust boundary. Native code in the process is trusted: an external that
+ * another native module builds around a pointer it read out of a libextref
+ * external is outside this contract.
+ *
+ * Threads and processes. "The creating thread" is one thread for the life
+ * of the process, even when the system reuses its stack or thread pointer.
+ * A thread-bound payload that outlives its creating thread (through a hold)
+ * can no longer be used or released anywhere (EXTREF_WRONG_THREAD): it is
+ * leaked, never dropped on a thread its type does not allow, and stays in
+ * extref_stats_t.live_payloads. A child of fork() never waits on a lock of
+ * the library.
+ *
+ * Code stays loaded. The first payload created with a descriptor marks the
+ * modules that hold the descriptor and its callbacks, and the library
+ * itself, RTLD_NODELETE: a hold released after the addon that made the
+ * payload was unloaded (Node unloads an addon only a Worker loaded when the
+ * Worker ends) still finds its drop.
+ *
+ * This version needs 64-bit pointers.
  */
 #ifndef EXTREF_H
 #define EXTREF_H
@@ -122,7 +153,12 @@ enum {
 
 /* Drops a payload. Called exactly once per payload that was not taken, on the
  * thread where its last owner ended; env is the creating env when that is
- * its JS thread and the env is alive, NULL elsewhere. Must not fail. */
+ * its JS thread and the env is alive, NULL elsewhere. From the start of the
+ * env's teardown (a Worker ending or terminated, the main script falling off
+ * its end) env is always NULL: a cleanup hook has no handle scope open, and a
+ * drop that made a handle there would abort Node. process.exit() and fatal
+ * signals end the process without teardown: payloads still live then are not
+ * dropped. Must not fail. */
 typedef void (*extref_drop_cb)(void *payload, void *type_data,
                                struct napi_env__ *env);
 
@@ -147,14 +183,25 @@ typedef struct extref_type_s {
 } extref_type_t;
 
 /* A borrow: shared or exclusive access to a payload. Caller-owned storage;
- * this layout is frozen for ABI 1. A zeroed borrow is "empty". */
+ * this layout is frozen for ABI 1. A zeroed borrow is "empty".
+ *
+ * A borrow is a value: C may copy it, and a copy is the same borrow. The
+ * token names the payload's slot and a 40-bit serial that the slot draws
+ * afresh for every borrow it gives and never reuses, not even when another
+ * payload takes the slot. So the first release of a borrow or of any copy
+ * ends it; every later release of any copy is EXTREF_INVALID_ARG and changes
+ * nothing, shared or exclusive, even while other borrows of the same payload
+ * are live, and never ends another borrow. A stale copy could pass for a
+ * live borrow only after its slot gave 2^40 (about 10^12) more borrows. */
 typedef struct extref_borrow_s {
   void *payload;   /* valid until extref_borrow_release */
   uintptr_t token; /* private to the library */
 } extref_borrow_t;
 
 /* A hold: a counted owner of a payload, independent of the JS garbage
- * collector. Opaque. */
+ * collector. Opaque: the pointer is a handle word (the hold's slot and that
+ * slot's 40-bit generation), never dereferenced, so a released hold stays
+ * EXTREF_INVALID_ARG after new holds reuse its slot. */
 typedef struct extref_hold_s extref_hold_t;
 
 /* The last failure on the calling thread. */
@@ -188,12 +235,16 @@ typedef struct extref_stats_s {
  *                 announced to the engine with napi_adjust_external_memory
  *                 and given back once when the external is gone or the
  *                 payload is taken. The engine is told in batches of up to
- *                 32 MiB per env, exactly when the env has none left. Must
- *                 not be negative.
+ *                 32 MiB per env, exactly when the env has none left. From
+ *                 0 to EXTREF_MAX_EXTERNAL_BYTES (2^50); one env's live
+ *                 payloads together stay below 2^60, which V8 refuses.
  * result:         the new external.
  * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL env, type, payload or result,
- *   type->struct_size too small, negative external_bytes); EXTREF_NO_MEMORY;
- *   EXTREF_NAPI_FAILED; EXTREF_NO_RUNTIME.
+ *   type->struct_size too small, external_bytes negative or above 2^50);
+ *   EXTREF_OVERFLOW (the env's announced bytes would reach 2^60, or the
+ *   process's would pass INT64_MAX); EXTREF_NO_MEMORY (also when
+ *   EXTREF_MAX_HANDLES payloads and holds are live); EXTREF_NAPI_FAILED;
+ *   EXTREF_NO_RUNTIME.
  * Ownership: consumes payload on EXTREF_OK (the library drops it with
  *   type->drop); on any failure the caller still owns it. *result is a
  *   handle in the current scope.
@@ -207,6 +258,8 @@ EXTREF_EXTERN extref_status_t extref_external_create(
  * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL env, value, type or result, bad
  *   struct_size); EXTREF_NOT_EXTERNAL; EXTREF_FOREIGN; EXTREF_TYPE_MISMATCH;
  *   EXTREF_MUT_BORROWED; EXTREF_TAKEN; EXTREF_WRONG_THREAD; EXTREF_OVERFLOW;
+ *   EXTREF_NO_MEMORY (only while other shared borrows of the payload are
+ *   live: the table that records them could not grow; nothing changed);
  *   EXTREF_NAPI_FAILED; EXTREF_NO_RUNTIME.
  * Ownership: new: *result must be ended with extref_borrow_release;
  *   result->payload is borrowed until then.
@@ -272,11 +325,11 @@ EXTREF_EXTERN extref_status_t extref_external_hold(struct napi_env__ *env,
 /* Ends a shared or exclusive borrow and empties *borrow. When it was the last
  * owner of a payload whose external is gone, the payload is dropped here.
  *
- * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL, an empty or zeroed borrow, a
- *   copy of a borrow already released while the payload has no live borrow
- *   of that kind, a borrow of a payload that no longer exists);
- *   EXTREF_WRONG_THREAD (thread-bound payload, other thread; the borrow stays
- *   live).
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL, an empty or zeroed borrow,
+ *   a copy of a borrow already released, whatever else is live, a borrow of
+ *   a payload that no longer exists, a borrow made by another copy of the
+ *   library; nothing changed); EXTREF_WRONG_THREAD (a live borrow of a
+ *   thread-bound payload, released on another thread; it stays live).
  * Ownership: consumes the borrow.
  * Context: any thread for EXTREF_TYPE_SEND types, else the creating thread.
  *   Needs no env. */
@@ -286,8 +339,10 @@ EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow);
 
 /* Borrows, shared, the payload of a hold.
  *
- * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL or not a live hold);
- *   EXTREF_MUT_BORROWED; EXTREF_TAKEN; EXTREF_WRONG_THREAD; EXTREF_OVERFLOW.
+ * Returns: EXTREF_OK; EXTREF_INVALID_ARG (NULL or not a live hold: released
+ *   already, even after new holds reused its slot, or another copy's);
+ *   EXTREF_MUT_BORROWED; EXTREF_TAKEN; EXTREF_WRONG_THREAD; EXTREF_OVERFLOW;
+ *   EXTREF_NO_MEMORY (as extref_external_ref).
  * Ownership: new: end *result with extref_borrow_release.
  * Context: any thread for EXTREF_TYPE_SEND types, else the creating thread. */
 EXTREF_EXTERN extref_status_t extref_hold_ref(extref_hold_t *hold,

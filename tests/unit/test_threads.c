@@ -233,6 +233,108 @@ START_TEST(concurrent_take_and_borrow_never_both_succeed) {
 }
 END_TEST
 
+
+/* Stale handles released while their slots are reused. Churn threads make
+ * payloads, hold and borrow them (two shared borrows at once, so the borrow
+ * table is used too), release, end them, and publish the released handles;
+ * stale threads feed those handles back to the library as fast as they
+ * can. Every stale use must be EXTREF_INVALID_ARG and change nothing; under
+ * ThreadSanitizer, no report. */
+enum { RING = 256, CHURNERS = 2, STALERS = 2, ROUNDS = 20000 };
+
+static _Atomic uintptr_t stale_tokens[RING];
+static _Atomic uintptr_t stale_holds[RING];
+static _Atomic bool stale_stop;
+static _Atomic long stale_accepted, stale_uses, churn_errors;
+
+static void *churn_loop(void *arg) {
+  unsigned seed = (unsigned)(uintptr_t)arg;
+  int i;
+  for (i = 0; i < ROUNDS; i++) {
+    extref__slot_t *s;
+    extref_hold_t *h;
+    extref_borrow_t a, b;
+    shared_t *p = calloc(1, sizeof *p);
+    unsigned k = (unsigned)rand_r(&seed) % RING;
+    if (extref__payload_new(&shared_type, p, NULL, 0, &s) != EXTREF_OK ||
+        extref__hold_new(s, &shared_type, &h) != EXTREF_OK ||
+        extref_hold_ref(h, &a) != EXTREF_OK ||
+        extref_hold_ref(h, &b) != EXTREF_OK) {
+      atomic_fetch_add(&churn_errors, 1);
+      continue;
+    }
+    {
+      uintptr_t ta = a.token, tm;
+      if (extref_borrow_release(&a) != EXTREF_OK ||
+          extref_borrow_release(&b) != EXTREF_OK)
+        atomic_fetch_add(&churn_errors, 1);
+      /* Published only once released: every handle in the rings is
+       * stale. */
+      atomic_store(&stale_tokens[k], ta);
+      if (extref_hold_mut_ref(h, &a) != EXTREF_OK) {
+        atomic_fetch_add(&churn_errors, 1);
+      } else {
+        tm = a.token;
+        if (extref_borrow_release(&a) != EXTREF_OK)
+          atomic_fetch_add(&churn_errors, 1);
+        atomic_store(&stale_tokens[(k + 1) % RING], tm);
+      }
+    }
+    extref__payload_js_end(s);
+    if (extref_hold_release(h) != EXTREF_OK)
+      atomic_fetch_add(&churn_errors, 1);
+    atomic_store(&stale_holds[k], (uintptr_t)h);
+  }
+  return NULL;
+}
+
+static void *stale_loop(void *arg) {
+  unsigned seed = (unsigned)(uintptr_t)arg;
+  while (!atomic_load(&stale_stop)) {
+    unsigned k = (unsigned)rand_r(&seed) % RING;
+    extref_borrow_t b = {NULL, atomic_load(&stale_tokens[k])};
+    extref_hold_t *h = (extref_hold_t *)atomic_load(&stale_holds[k]);
+    extref_borrow_t x;
+    if (b.token != 0) {
+      if (extref_borrow_release(&b) == EXTREF_OK)
+        atomic_fetch_add(&stale_accepted, 1);
+      atomic_fetch_add(&stale_uses, 1);
+    }
+    if (h != NULL) {
+      if (extref_hold_ref(h, &x) == EXTREF_OK) {
+        atomic_fetch_add(&stale_accepted, 1);
+        extref_borrow_release(&x);
+      }
+      if (extref_hold_dup(h, &h) == EXTREF_OK) {
+        atomic_fetch_add(&stale_accepted, 1);
+        extref_hold_release(h);
+      }
+      atomic_fetch_add(&stale_uses, 1);
+    }
+  }
+  return NULL;
+}
+START_TEST(stale_handles_refused_while_slots_are_reused) {
+  pthread_t c[CHURNERS], t[STALERS];
+  int i;
+  atomic_store(&stale_stop, false);
+  for (i = 0; i < STALERS; i++)
+    pthread_create(&t[i], NULL, stale_loop, (void *)(uintptr_t)(i + 7));
+  for (i = 0; i < CHURNERS; i++)
+    pthread_create(&c[i], NULL, churn_loop, (void *)(uintptr_t)(i + 1));
+  for (i = 0; i < CHURNERS; i++) pthread_join(c[i], NULL);
+  atomic_store(&stale_stop, true);
+  for (i = 0; i < STALERS; i++) pthread_join(t[i], NULL);
+  ck_assert_int_eq(atomic_load(&churn_errors), 0);
+  ck_assert_int_gt(atomic_load(&stale_uses), 0);
+  ck_assert_msg(atomic_load(&stale_accepted) == 0,
+                "%ld of %ld stale uses were accepted",
+                atomic_load(&stale_accepted), atomic_load(&stale_uses));
+  ck_assert_int_eq(atomic_load(&drops_seen), CHURNERS * ROUNDS);
+  ASSERT_LIVE(0, 0, 0);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("threads");
   TCase *tc = tcase_create("threads");
@@ -241,6 +343,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, eight_threads_a_million_operations_exact_counts);
   tcase_add_test(tc, exclusive_writes_are_never_lost);
   tcase_add_test(tc, concurrent_take_and_borrow_never_both_succeed);
+  tcase_add_test(tc, stale_handles_refused_while_slots_are_reused);
   suite_add_tcase(s, tc);
   return s;
 }
