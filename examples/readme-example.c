@@ -9,7 +9,7 @@ typedef struct { int64_t n; } counter_t;
 static void drop(void *p, void *td, napi_env e) { (void)td, (void)e; free(p); }
 static const extref_type_t COUNTER = {
     sizeof(extref_type_t), 0, {0xd01d590c04fd0913u, 0x5f4701f918b05022u},
-    "Counter", sizeof(counter_t), drop, NULL, NULL};
+    "Counter", sizeof(counter_t), drop, NULL, NULL, NULL};
 
 static napi_value create(napi_env env, napi_callback_info info) {
   napi_value r = NULL;

@@ -61,12 +61,12 @@ extern "C" {
 /* ---- Versions ----------------------------------------------------------- */
 
 #define EXTREF_VERSION_MAJOR 1
-#define EXTREF_VERSION_MINOR 0
+#define EXTREF_VERSION_MINOR 1
 #define EXTREF_VERSION_PATCH 0
 #define EXTREF_VERSION_HEX                                                   \
   ((EXTREF_VERSION_MAJOR << 16) | (EXTREF_VERSION_MINOR << 8) |              \
    EXTREF_VERSION_PATCH)
-#define EXTREF_VERSION_STRING "1.0.0"
+#define EXTREF_VERSION_STRING "1.1.0"
 
 /* ---- Limits ------------------------------------------------------------- */
 
@@ -121,7 +121,9 @@ struct napi_value__;
     "a thread-bound payload was touched from another thread")                 \
   X(BAD_SIZE, 14, "the destination size differs from the payload size")       \
   X(OVERFLOW, 15, "a borrow or hold count would overflow")                    \
-  X(HELD, 16, "take refused: holds still share the payload")
+  X(HELD, 16, "take refused: holds still share the payload")                 \
+  X(NOT_MOVABLE, 17,                                                          \
+    "take-into refused: the creator's type has no move callback")
 
 #define EXTREF__STATUS_ENUM(name, value, text) EXTREF_##name = value,
 /* An int-sized enum (all values fit in int) with explicit values and no
@@ -168,6 +170,16 @@ typedef void (*extref_drop_cb)(void *payload, void *type_data,
 typedef int (*extref_clone_cb)(const void *payload, void *dst,
                                void *type_data);
 
+/* (1.1) Moves the value of *payload into dst (payload_size bytes of
+ * caller-owned, possibly uninitialised memory), then ends and frees the
+ * payload's own storage with the allocator that made it, without dropping
+ * the value (in Rust: ptr::read the T out of its Box, free the Box's memory;
+ * in C++: move-construct into dst, destroy and delete the original). It
+ * runs with the payload marked taken, so nothing else touches it. Returns 0
+ * on success; any other value means nothing moved: the payload must be left
+ * as it was, and take-into reports EXTREF_NOT_MOVABLE. */
+typedef int (*extref_move_cb)(void *payload, void *dst, void *type_data);
+
 /* A type descriptor. It must outlive every payload created with it: give it
  * static storage. Two descriptors describe the same type when their tags and
  * their payload sizes are equal. */
@@ -179,8 +191,18 @@ typedef struct extref_type_s {
   size_t payload_size;  /* bytes that clone-out writes */
   extref_drop_cb drop;  /* may be NULL: nothing to do on drop */
   extref_clone_cb clone; /* NULL: not cloneable */
-  void *type_data;      /* passed to drop and clone */
+  void *type_data;      /* passed to drop, clone and move */
+  /* 1.1, read only when struct_size covers it (descriptors compiled
+   * against 1.0 have none: their types are not movable). The creator's
+   * move is the one take-into uses, so the creator's allocator frees the
+   * creator's allocation, whichever addon takes. NULL: not movable. */
+  extref_move_cb move;
 } extref_type_t;
+
+/* The struct_size of a descriptor compiled against 1.0 (no move field):
+ * the smallest the library accepts. */
+#define EXTREF_TYPE_SIZE_1_0                                                 \
+  (offsetof(extref_type_t, type_data) + sizeof(void *))
 
 /* A borrow: shared or exclusive access to a payload. Caller-owned storage;
  * this layout is frozen for ABI 1. A zeroed borrow is "empty".
@@ -306,6 +328,28 @@ EXTREF_EXTERN extref_status_t extref_external_take(struct napi_env__ *env,
                                                    struct napi_value__ *value,
                                                    const extref_type_t *type,
                                                    void **result);
+
+/* (1.1) Moves the payload out of its external into caller-owned memory with
+ * the creator's move callback, so the creator's allocator frees the
+ * creator's allocation whichever addon or language takes it. On success the
+ * external reports EXTREF_TAKEN from then on, the drop never runs, and
+ * announced external_bytes are given back. Use it instead of
+ * extref_external_take whenever the creator may be another module.
+ *
+ * dst:      payload_size bytes, possibly uninitialised; written only on
+ *           EXTREF_OK.
+ * dst_size: must equal type->payload_size.
+ * Returns: EXTREF_OK; the refusals of extref_external_take (EXTREF_BORROWED,
+ *   EXTREF_MUT_BORROWED, EXTREF_HELD, EXTREF_TAKEN) and its access errors;
+ *   EXTREF_NOT_MOVABLE (the creator's descriptor has no move callback, was
+ *   compiled against 1.0, or its move returned non-zero: nothing moved);
+ *   EXTREF_BAD_SIZE; EXTREF_INVALID_ARG (NULL dst).
+ * Ownership: the value in dst is the caller's; the payload's storage was
+ *   freed by the creator's move.
+ * Context: the env's JS thread. */
+EXTREF_EXTERN extref_status_t extref_external_take_into(
+    struct napi_env__ *env, struct napi_value__ *value,
+    const extref_type_t *type, void *dst, size_t dst_size);
 
 /* Creates a hold: a counted owner that keeps the payload alive after the
  * external is collected or its env torn down.

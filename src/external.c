@@ -188,6 +188,20 @@ EXTREF_EXTERN extref_status_t extref_external_take(napi_env env,
   return st;
 }
 
+EXTREF_EXTERN extref_status_t extref_external_take_into(
+    napi_env env, napi_value value, const extref_type_t *type, void *dst,
+    size_t dst_size) {
+  extref__slot_t *s;
+  int64_t bytes = 0;
+  extref_status_t st = open_external(env, value, type, dst, &s);
+  if (st != EXTREF_OK) return st;
+  st = extref__payload_take_into(s, type, dst, dst_size, &bytes);
+  if (st == EXTREF_OK)
+    extref__env_account(atomic_load_explicit(&s->env, memory_order_relaxed),
+                        -bytes);
+  return st;
+}
+
 EXTREF_EXTERN extref_status_t extref_external_hold(napi_env env,
                                                    napi_value value,
                                                    const extref_type_t *type,

@@ -82,6 +82,8 @@ EXTREF__HIDDEN extref_status_t extref__fail_napi(int napi_status,
 /* The type's name for messages: never NULL. */
 EXTREF__HIDDEN const char *extref__type_name(const extref_type_t *type);
 EXTREF__HIDDEN bool extref__type_valid(const extref_type_t *type);
+/* The descriptor's move callback, or NULL (none, or a 1.0 descriptor). */
+EXTREF__HIDDEN extref_move_cb extref__type_move(const extref_type_t *type);
 
 /* ---- Slots and the registry (registry.c) -------------------------------- */
 
@@ -391,6 +393,11 @@ EXTREF__HIDDEN extref_status_t extref__payload_take(extref__slot_t *s,
                                                     const extref_type_t *asked,
                                                     void **result,
                                                     int64_t *bytes);
+/* Moves the payload out into dst with the creator's move callback;
+ * *bytes gets the external_bytes to give back. */
+EXTREF__HIDDEN extref_status_t extref__payload_take_into(
+    extref__slot_t *s, const extref_type_t *asked, void *dst, size_t dst_size,
+    int64_t *bytes);
 /* The JS side of the payload ended (finalizer or env teardown): drops now
  * when nothing else owns it, else when the last borrow or hold ends.
  * Returns the external_bytes to give back to the engine. */

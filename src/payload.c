@@ -134,6 +134,61 @@ extref_status_t extref__payload_take(extref__slot_t *s,
   return EXTREF_OK;
 }
 
+extref_status_t extref__payload_take_into(extref__slot_t *s,
+                                          const extref_type_t *asked,
+                                          void *dst, size_t dst_size,
+                                          int64_t *bytes) {
+  uint64_t w, head;
+  const extref_type_t *creator;
+  extref_move_cb move;
+  int rc;
+  extref_status_t st = extref__payload_check(s, asked);
+  if (st != EXTREF_OK) return st;
+  EXTREF__CHECK_ARG(dst != NULL, "dst is NULL");
+  creator = atomic_load_explicit(&s->type, memory_order_relaxed);
+  move = extref__type_move(creator);
+  head = atomic_load_explicit(&s->head, memory_order_acquire);
+  w = atomic_load_explicit(&s->count, memory_order_acquire);
+  for (;;) {
+    extref_status_t refusal = (w & EXTREF__TAKEN)     ? EXTREF_TAKEN
+                              : (w & EXTREF__EX_MASK) ? EXTREF_MUT_BORROWED
+                              : (w & EXTREF__SH_MASK) ? EXTREF_BORROWED
+                              : (w & EXTREF__HOLD_MASK) ? EXTREF_HELD
+                                                        : EXTREF_OK;
+    if (refusal != EXTREF_OK)
+      return extref__refuse(s, refusal, w, "take", false,
+                            atomic_load(&s->thread) != extref__thread_id());
+    if (move == NULL)
+      return extref__fail(EXTREF_NOT_MOVABLE,
+                          "cannot take %s into caller memory: its creator's "
+                          "descriptor has no move callback",
+                          extref__type_name(creator));
+    if (dst_size != creator->payload_size)
+      return extref__fail(EXTREF_BAD_SIZE,
+                          "cannot take %s into %zu bytes: its payload is %zu "
+                          "bytes",
+                          extref__type_name(creator), dst_size,
+                          creator->payload_size);
+    if (extref__count_update(s, head, &w, w | EXTREF__TAKEN)) break;
+  }
+  /* Marked taken: nothing else can borrow, hold or take it while the
+   * creator's move runs. */
+  rc = move(atomic_load_explicit(&s->payload, memory_order_relaxed), dst,
+            creator->type_data);
+  if (rc != 0) {
+    w = atomic_load_explicit(&s->count, memory_order_acquire);
+    while (!extref__count_update(s, head, &w, w & ~EXTREF__TAKEN)) {
+    }
+    return extref__fail(EXTREF_NOT_MOVABLE,
+                        "the move callback of %s failed with %d; nothing "
+                        "moved",
+                        extref__type_name(creator), rc);
+  }
+  *bytes = bytes_back(s);
+  atomic_fetch_add_explicit(&extref__counters.takes, 1, memory_order_relaxed);
+  return EXTREF_OK;
+}
+
 int64_t extref__payload_js_end(extref__slot_t *s) {
   int64_t bytes = bytes_back(s);
   uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);

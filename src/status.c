@@ -65,5 +65,11 @@ const char *extref__type_name(const extref_type_t *type) {
 }
 
 bool extref__type_valid(const extref_type_t *type) {
-  return type != NULL && type->struct_size >= sizeof(extref_type_t);
+  return type != NULL && type->struct_size >= EXTREF_TYPE_SIZE_1_0;
+}
+
+extref_move_cb extref__type_move(const extref_type_t *type) {
+  return type->struct_size >= offsetof(extref_type_t, move) + sizeof type->move
+             ? type->move
+             : NULL;
 }

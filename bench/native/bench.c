@@ -82,17 +82,17 @@ static int clone_copy(const void *payload, void *dst, void *type_data) {
 static const extref_type_t type_bound = {
     sizeof(extref_type_t), 0,
     {0x6a1c3e0d5b7f2911ull, 0x8e4d2c6b1a09f735ull},
-    "BenchBound", sizeof(payload_t), drop_free, clone_copy, NULL};
+    "BenchBound", sizeof(payload_t), drop_free, clone_copy, NULL, NULL};
 
 static const extref_type_t type_send = {
     sizeof(extref_type_t), EXTREF_TYPE_SEND,
     {0x2f5b8d7c4e3a1069ull, 0x93c1a7e5d2b4f806ull},
-    "BenchSend", sizeof(payload_t), drop_free, clone_copy, NULL};
+    "BenchSend", sizeof(payload_t), drop_free, clone_copy, NULL, NULL};
 
 static const extref_type_t type_count = {
     sizeof(extref_type_t), 0,
     {0x7d3e9b1f0c5a2468ull, 0x1b6f4a8d3e2c9057ull},
-    "BenchCount", sizeof(payload_t), drop_count, NULL, NULL};
+    "BenchCount", sizeof(payload_t), drop_count, NULL, NULL, NULL};
 
 static const napi_type_tag plain_tag = {0x4c8a1e6f3b2d7095ull,
                                         0xa2e7c5913f0b6d48ull};

@@ -55,24 +55,24 @@ HELPER int failing_clone(const void *payload, void *dst, void *type_data) {
 
 static const extref_type_t counter_type = {
     sizeof(extref_type_t), 0, TAG_COUNTER, "Counter", sizeof(counter_t),
-    counter_drop, counter_clone, NULL};
+    counter_drop, counter_clone, NULL, NULL};
 /* Same tag and size, another descriptor: the same type, as another addon
  * would declare it. */
 static const extref_type_t counter_type_twin = {
     sizeof(extref_type_t), 0, TAG_COUNTER, "CounterTwin", sizeof(counter_t),
-    counter_drop, counter_clone, NULL};
+    counter_drop, counter_clone, NULL, NULL};
 static const extref_type_t send_counter_type = {
     sizeof(extref_type_t), EXTREF_TYPE_SEND, {1, 2}, "SendCounter",
-    sizeof(counter_t), counter_drop, counter_clone, NULL};
+    sizeof(counter_t), counter_drop, counter_clone, NULL, NULL};
 static const extref_type_t wide_counter_type = {
     sizeof(extref_type_t), 0, TAG_COUNTER, "WideCounter",
-    2 * sizeof(counter_t), counter_drop, counter_clone, NULL};
+    2 * sizeof(counter_t), counter_drop, counter_clone, NULL, NULL};
 static const extref_type_t widget_type = {
     sizeof(extref_type_t), 0, {3, 4}, "Widget", sizeof(counter_t),
-    counter_drop, NULL, NULL};
+    counter_drop, NULL, NULL, NULL};
 static const extref_type_t failing_clone_type = {
     sizeof(extref_type_t), 0, {5, 6}, "Flaky", sizeof(counter_t),
-    counter_drop, failing_clone, NULL};
+    counter_drop, failing_clone, NULL, NULL};
 
 HELPER counter_t *new_counter(int64_t value) {
   counter_t *c = malloc(sizeof *c);

@@ -186,6 +186,177 @@ START_TEST(stale_copy_of_a_dropped_payload_is_invalid_after_churn) {
 }
 END_TEST
 
+
+/* ---- Serials near their limits (preset, no 2^32-step loops) ----------- */
+
+/* A free slot's generation set to gen: the next slot handed out (LIFO). */
+static extref__slot_t *preset_free_generation(uint64_t gen) {
+  extref__slot_t *s = make_payload(&counter_type, 0);
+  uint64_t head;
+  extref__payload_js_end(s); /* s is now the head of the free list */
+  head = atomic_load(&s->head);
+  ck_assert_uint_eq(head & EXTREF__KIND_MASK, EXTREF__KIND_FREE);
+  atomic_store(&s->head, gen << EXTREF__GEN_SHIFT);
+  return s;
+}
+
+static void stale_holds_across(uint64_t gen) {
+  extref__slot_t *p = make_payload(&counter_type, 1);
+  extref__slot_t *slot = preset_free_generation(gen);
+  extref_hold_t *old[4], *h;
+  extref_borrow_t b;
+  int i;
+  /* The same slot serves four holds in a row, across the boundary. */
+  for (i = 0; i < 4; i++) {
+    ASSERT_STATUS(extref__hold_new(p, &counter_type, &old[i]), EXTREF_OK);
+    ASSERT_STATUS(extref_hold_release(old[i]), EXTREF_OK);
+  }
+  ASSERT_STATUS(extref__hold_new(p, &counter_type, &h), EXTREF_OK);
+  ck_assert_uint_eq(atomic_load(&slot->head) >> EXTREF__GEN_SHIFT, gen + 4);
+  for (i = 0; i < 4; i++) {
+    ASSERT_STATUS(extref_hold_ref(old[i], &b), EXTREF_INVALID_ARG);
+    ASSERT_STATUS(extref_hold_release(old[i]), EXTREF_INVALID_ARG);
+  }
+  ASSERT_LIVE(1, 0, 1);
+  ASSERT_STATUS(extref_hold_release(h), EXTREF_OK);
+  extref__payload_js_end(p);
+  ASSERT_LIVE(0, 0, 0);
+}
+
+START_TEST(hold_generation_does_not_wrap_at_2_32_or_2_40) {
+  stale_holds_across(((uint64_t)1 << 32) - 2);
+  stale_holds_across(((uint64_t)1 << 40) - 2);
+}
+END_TEST
+
+static void stale_borrows_across(const extref_type_t *type, uint64_t serial) {
+  extref__slot_t *s = make_payload(type, 1);
+  extref_borrow_t b, old[4], live;
+  int i;
+  atomic_store(&s->bid, serial << EXTREF__BID_SEQ_SHIFT);
+  for (i = 0; i < 4; i++) {
+    ASSERT_STATUS(extref__borrow(s, type, i % 2 == 1, &b), EXTREF_OK);
+    old[i] = b;
+    ASSERT_STATUS(extref_borrow_release(&b), EXTREF_OK);
+  }
+  ASSERT_STATUS(extref__borrow(s, type, false, &live), EXTREF_OK);
+  for (i = 0; i < 4; i++)
+    ASSERT_STATUS(extref_borrow_release(&old[i]), EXTREF_INVALID_ARG);
+  assert_borrows(s, 1, false);
+  ASSERT_STATUS(extref_borrow_release(&live), EXTREF_OK);
+  extref__payload_js_end(s);
+  ASSERT_LIVE(0, 0, 0);
+}
+
+START_TEST(borrow_serial_does_not_wrap_at_2_32_or_2_40) {
+  stale_borrows_across(&counter_type, ((uint64_t)1 << 32) - 2);
+  stale_borrows_across(&send_counter_type, ((uint64_t)1 << 32) - 2);
+  stale_borrows_across(&counter_type, ((uint64_t)1 << 40) - 2);
+  stale_borrows_across(&send_counter_type, ((uint64_t)1 << 40) - 2);
+}
+END_TEST
+
+/* The borrow serial outlives the payload: a stale copy from the previous
+ * occupant of a slot never matches the new occupant's first borrow. */
+START_TEST(borrow_serial_survives_slot_reuse) {
+  extref__slot_t *s = make_payload(&counter_type, 1), *t;
+  extref_borrow_t a, copy, live;
+  ASSERT_STATUS(extref__borrow(s, &counter_type, false, &a), EXTREF_OK);
+  copy = a;
+  ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
+  extref__payload_js_end(s);
+  t = make_payload(&counter_type, 2);
+  ck_assert_ptr_eq(t, s); /* LIFO reuse */
+  ASSERT_STATUS(extref__borrow(t, &counter_type, false, &live), EXTREF_OK);
+  ck_assert_uint_ne(live.token, copy.token);
+  ASSERT_STATUS(extref_borrow_release(&copy), EXTREF_INVALID_ARG);
+  assert_borrows(t, 1, false);
+  ASSERT_STATUS(extref_borrow_release(&live), EXTREF_OK);
+  extref__payload_js_end(t);
+  ASSERT_LIVE(0, 0, 0);
+}
+END_TEST
+
+/* A handle of another copy of the library: same index, same serial, other
+ * key. Modelled by flipping the key bits a copy would differ in. */
+START_TEST(handles_of_another_copy_are_invalid) {
+  extref__slot_t *s = make_payload(&counter_type, 1);
+  extref_hold_t *h;
+  extref_borrow_t a, other;
+  uint64_t flip = ~EXTREF__INDEX_MASK; /* another key: every serial bit */
+  ASSERT_STATUS(extref__hold_new(s, &counter_type, &h), EXTREF_OK);
+  ASSERT_STATUS(extref__borrow(s, &counter_type, false, &a), EXTREF_OK);
+  other = a;
+  other.token ^= flip;
+  ASSERT_STATUS(extref_borrow_release(&other), EXTREF_INVALID_ARG);
+  ASSERT_STATUS(extref_hold_release((extref_hold_t *)((uintptr_t)h ^ flip)),
+                EXTREF_INVALID_ARG);
+  ASSERT_LIVE(1, 1, 1);
+  ASSERT_STATUS(extref_borrow_release(&a), EXTREF_OK);
+  ASSERT_STATUS(extref_hold_release(h), EXTREF_OK);
+  extref__payload_js_end(s);
+  ASSERT_LIVE(0, 0, 0);
+}
+END_TEST
+
+/* ---- Sizes --------------------------------------------------------------- */
+
+START_TEST(absurd_external_bytes_are_statuses) {
+  static const int64_t bad[] = {-1, INT64_MIN,
+                                EXTREF_MAX_EXTERNAL_BYTES + 1,
+                                (int64_t)1 << 60, (int64_t)1 << 62,
+                                INT64_MAX};
+  extref__slot_t *s = NULL;
+  counter_t *c = new_counter(1);
+  size_t i;
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ASSERT_STATUS(extref__payload_new(&counter_type, c, NULL, bad[i], &s),
+                  EXTREF_INVALID_ARG);
+    ASSERT_LIVE(0, 0, 0);
+    ck_assert_int_eq(stats_now().external_bytes, base.external_bytes);
+  }
+  ASSERT_STATUS(extref__payload_new(&counter_type, c, NULL,
+                                    EXTREF_MAX_EXTERNAL_BYTES, &s),
+                EXTREF_OK);
+  ck_assert_int_eq(stats_now().external_bytes,
+                   base.external_bytes + EXTREF_MAX_EXTERNAL_BYTES);
+  extref__payload_js_end(s);
+  ck_assert_int_eq(stats_now().external_bytes, base.external_bytes);
+}
+END_TEST
+
+/* 8191 payloads of 2^50 bytes fit below INT64_MAX; the 8192nd would pass
+ * it. The total never goes negative and comes back to its start. */
+START_TEST(process_external_bytes_total_never_overflows) {
+  enum { N = 8192 };
+  extref__slot_t **s = malloc(sizeof *s * N);
+  extref__slot_t *extra = NULL;
+  int i;
+  for (i = 0; i < N - 1; i++) {
+    s[i] = NULL;
+    ASSERT_STATUS(extref__payload_new(&counter_type, new_counter(i), NULL,
+                                      EXTREF_MAX_EXTERNAL_BYTES, &s[i]),
+                  EXTREF_OK);
+  }
+  {
+    counter_t *c = new_counter(-1);
+    ASSERT_STATUS(extref__payload_new(&counter_type, c, NULL,
+                                      EXTREF_MAX_EXTERNAL_BYTES, &extra),
+                  EXTREF_OVERFLOW);
+    free(c);
+  }
+  ck_assert_int_gt(stats_now().external_bytes, 0);
+  ASSERT_LIVE(N - 1, 0, 0);
+  for (i = 0; i < N - 1; i++) {
+    extref__payload_js_end(s[i]);
+    ck_assert_int_ge(stats_now().external_bytes, 0);
+  }
+  ck_assert_int_eq(stats_now().external_bytes, base.external_bytes);
+  ASSERT_LIVE(0, 0, 0);
+  free(s);
+}
+END_TEST
+
 /* ---- Threads ------------------------------------------------------------ */
 
 static extref__slot_t *made_on_thread;
@@ -293,6 +464,12 @@ static Suite *identity_suite(void) {
   tcase_add_test(tc, shared_borrows_released_out_of_order_keep_their_identity);
   tcase_add_test(tc, stale_copy_of_a_dropped_payload_is_invalid_after_churn);
   tcase_add_test(tc, forked_child_never_hangs_in_the_library);
+  tcase_add_test(tc, hold_generation_does_not_wrap_at_2_32_or_2_40);
+  tcase_add_test(tc, borrow_serial_does_not_wrap_at_2_32_or_2_40);
+  tcase_add_test(tc, borrow_serial_survives_slot_reuse);
+  tcase_add_test(tc, handles_of_another_copy_are_invalid);
+  tcase_add_test(tc, absurd_external_bytes_are_statuses);
+  tcase_add_test(tc, process_external_bytes_total_never_overflows);
   suite_add_tcase(s, tc);
   /* Leaks payloads on purpose: its own case, after the others. */
   tc = tcase_create("threads");

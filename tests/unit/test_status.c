@@ -26,6 +26,7 @@ START_TEST(status_values_are_pinned) {
   ck_assert_int_eq(EXTREF_BAD_SIZE, 14);
   ck_assert_int_eq(EXTREF_OVERFLOW, 15);
   ck_assert_int_eq(EXTREF_HELD, 16);
+  ck_assert_int_eq(EXTREF_NOT_MOVABLE, 17);
   ck_assert_uint_eq(sizeof(extref_status_t), sizeof(int));
 }
 END_TEST
@@ -41,7 +42,7 @@ START_TEST(every_status_has_a_name_and_a_text) {
 END_TEST
 
 START_TEST(unknown_statuses_get_static_text) {
-  int bad[] = {-1, 17, 100, 0x7fffffff};
+  int bad[] = {-1, 18, 100, 0x7fffffff};
   size_t i;
   for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ck_assert_str_eq(extref_status_name((extref_status_t)bad[i]),
@@ -70,7 +71,7 @@ START_TEST(last_error_is_per_thread) {
   ck_assert_ptr_nonnull(other.message);
   ck_assert_str_eq(other.message, "");
   /* A success does not clear it. */
-  ck_assert_str_eq(extref_version_string(), "1.0.0");
+  ck_assert_str_eq(extref_version_string(), EXTREF_VERSION_STRING);
   ck_assert_int_eq(extref_last_error()->status, EXTREF_INVALID_ARG);
 }
 END_TEST
@@ -78,7 +79,7 @@ END_TEST
 START_TEST(versions_agree) {
   char s[32];
   ck_assert_uint_eq(extref_version(), EXTREF_VERSION_HEX);
-  ck_assert_uint_eq(EXTREF_VERSION_HEX, 0x010000);
+  ck_assert_uint_eq(EXTREF_VERSION_HEX, 0x010100);
   ck_assert_str_eq(extref_version_string(), EXTREF_VERSION_STRING);
   snprintf(s, sizeof s, "%d.%d.%d", EXTREF_VERSION_MAJOR,
            EXTREF_VERSION_MINOR, EXTREF_VERSION_PATCH);
@@ -93,6 +94,10 @@ START_TEST(abi_layouts_are_frozen) {
   ck_assert_uint_eq(offsetof(extref_type_t, flags), 4);
   ck_assert_uint_eq(offsetof(extref_type_t, tag), 8);
   ck_assert_uint_eq(offsetof(extref_type_t, name), 24);
+  /* 1.1 appended move; everything before it kept its place. */
+  ck_assert_uint_eq(EXTREF_TYPE_SIZE_1_0, 64);
+  ck_assert_uint_eq(offsetof(extref_type_t, move), 64);
+  ck_assert_uint_eq(sizeof(extref_type_t), 72);
   ck_assert_uint_eq(offsetof(extref_stats_t, live_payloads), 8);
   ck_assert_uint_eq(offsetof(extref_stats_t, external_bytes), 56);
   ck_assert_uint_eq(sizeof(extref_stats_t), 64);

@@ -26,7 +26,7 @@ static void shared_drop(void *payload, void *type_data,
 
 static const extref_type_t shared_type = {
     sizeof(extref_type_t), EXTREF_TYPE_SEND, {9, 9}, "Shared",
-    sizeof(shared_t), shared_drop, NULL, NULL};
+    sizeof(shared_t), shared_drop, NULL, NULL, NULL};
 
 struct worker {
   extref_hold_t *hold[PAYLOADS];

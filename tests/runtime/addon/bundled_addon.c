@@ -44,7 +44,7 @@ static const extref_type_t bundled_type = {
     sizeof(extref_type_t), EXTREF_TYPE_SEND,
     /* the main addon's TAG_SEND */
     {0x5a1e7e57c0de0002ull, 0x6c69626578747265ull}, "SendCounter",
-    sizeof(bundled_payload_t), bundled_drop, NULL, NULL};
+    sizeof(bundled_payload_t), bundled_drop, NULL, NULL, NULL};
 
 static size_t args(napi_env env, napi_callback_info info, size_t n,
                    napi_value *argv) {

@@ -167,6 +167,21 @@ static int counter_clone(const void *payload, void *dst, void *type_data) {
   return 0;
 }
 
+/* The creator's move (1.1 take-into): the value into dst, the creator's
+ * storage freed here, no drop. Counted per kind in this copy of the addon,
+ * so a take-into through another copy shows whose move ran. */
+static _Atomic int64_t c_moves[K_COUNT];
+
+static int counter_move(void *payload, void *dst, void *type_data) {
+  int kind = *(int *)type_data;
+  counter_t *c = payload;
+  memcpy(dst, c, sizeof *c);
+  atomic_fetch_add(&c_moves[kind], 1);
+  c->magic = MAGIC_DEAD;
+  free(c);
+  return 0;
+}
+
 static int big_clone(const void *payload, void *dst, void *type_data) {
   (void)type_data;
   memcpy(dst, payload, sizeof(big_counter_t));
@@ -190,23 +205,25 @@ static int failing_clone(const void *payload, void *dst, void *type_data) {
 
 static const extref_type_t types[K_COUNT] = {
     {sizeof(extref_type_t), 0, TAG_COUNTER, "Counter", sizeof(counter_t),
-     counter_drop, counter_clone, &kind_ids[K_COUNTER]},
+     counter_drop, counter_clone, &kind_ids[K_COUNTER], counter_move},
     {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_SEND, "SendCounter",
-     sizeof(counter_t), counter_drop, counter_clone, &kind_ids[K_SEND]},
+     sizeof(counter_t), counter_drop, counter_clone, &kind_ids[K_SEND],
+     counter_move},
     {sizeof(extref_type_t), EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP,
      TAG_JSDROP, "JsDropCounter", sizeof(counter_t), counter_drop,
-     counter_clone, &kind_ids[K_JSDROP]},
+     counter_clone, &kind_ids[K_JSDROP], counter_move},
     {sizeof(extref_type_t), 0, TAG_COUNTER, "BigCounter",
-     sizeof(big_counter_t), counter_drop, big_clone, &kind_ids[K_BIG]},
+     sizeof(big_counter_t), counter_drop, big_clone, &kind_ids[K_BIG], NULL},
     {sizeof(extref_type_t), 0, TAG_OTHER, "Other", sizeof(counter_t),
-     counter_drop, counter_clone, &kind_ids[K_OTHER]},
+     counter_drop, counter_clone, &kind_ids[K_OTHER], counter_move},
     {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_NOCLONE, "NoClone",
-     sizeof(counter_t), counter_drop, NULL, &kind_ids[K_NOCLONE]},
+     sizeof(counter_t), counter_drop, NULL, &kind_ids[K_NOCLONE], NULL},
     {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_FAILCLONE, "FailClone",
-     sizeof(counter_t), counter_drop, failing_clone, &kind_ids[K_FAILCLONE]},
+     sizeof(counter_t), counter_drop, failing_clone, &kind_ids[K_FAILCLONE],
+     NULL},
     {sizeof(extref_type_t), EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP,
      TAG_NAPIDROP, "NapiDropCounter", sizeof(napidrop_t), napidrop_drop,
-     napidrop_clone, &kind_ids[K_NAPIDROP]},
+     napidrop_clone, &kind_ids[K_NAPIDROP], NULL},
 };
 
 static counter_t *counter_new(int kind, int64_t value) {
@@ -643,6 +660,38 @@ static napi_value t_take(napi_env env, napi_callback_info info) {
   c->magic = MAGIC_DEAD;
   free(c);
   return num(env, v);
+}
+
+/* takeInto(ext, kind, sizeDelta = 0) -> value; the creator's move runs. */
+static napi_value t_take_into(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  int kind = get_kind(env, argv[1]);
+  int64_t delta;
+  if (kind < 0 || !get_i64(env, argv[2], 0, &delta)) return NULL;
+  counter_t dst;
+  memset(&dst, 0x5a, sizeof dst);
+  size_t size = (size_t)((int64_t)types[kind].payload_size + delta);
+  extref_status_t st =
+      extref_external_take_into(env, argv[0], &types[kind], &dst, size);
+  if (st != EXTREF_OK) {
+    extref_throw(env, st);
+    return NULL;
+  }
+  if (dst.magic != MAGIC_ALIVE) {
+    test_throw(env, "TEST_CORRUPT", "the moved value has a wrong magic");
+    return NULL;
+  }
+  return num(env, (double)dst.value);
+}
+
+/* moves(kind) -> how many times this copy's move ran for kind */
+static napi_value t_moves(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  int kind = get_kind(env, argv[0]);
+  if (kind < 0) return NULL;
+  return num(env, (double)atomic_load(&c_moves[kind]));
 }
 
 /* hold(ext, kind) -> hold id */
@@ -1737,6 +1786,8 @@ NAPI_MODULE_INIT() {
       FN("borrowForget", t_borrow_forget),
       FN("cloneOut", t_clone_out),
       FN("take", t_take),
+      FN("takeInto", t_take_into),
+      FN("moves", t_moves),
       FN("hold", t_hold),
       FN("holdRef", t_hold_ref),
       FN("holdMutRef", t_hold_mut_ref),

@@ -38,7 +38,7 @@ static void owner_drop(void *payload, void *type_data, napi_env env) {
 static const extref_type_t owner_type = {
     sizeof(extref_type_t), EXTREF_TYPE_SEND,
     {0x5a1e7e57c0de00f1ull, 0x6f776e6572616464ull}, "OwnerSend",
-    sizeof(owner_payload_t), owner_drop, NULL, NULL};
+    sizeof(owner_payload_t), owner_drop, NULL, NULL, NULL};
 
 static napi_value fail(napi_env env, extref_status_t st, const char *what) {
   if (st != EXTREF_OK)
