@@ -164,11 +164,10 @@ static uint64_t record_in_table(extref__slot_t *s, uint64_t head,
   return nb >> EXTREF__BID_SEQ_SHIFT;
 }
 
-extref_status_t extref__borrow_late(extref__slot_t *s, bool excl,
+extref_status_t extref__borrow_late(extref__slot_t *s, uint64_t state,
                                     extref_borrow_t *result) {
   uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-  uint64_t state = excl ? EXTREF__BID_EXCL : 0, field;
-  uint64_t serial;
+  uint64_t field, serial;
   extref__stripe_lock(s);
   serial = record_in_table(s, head, state, count_bit(state, &field));
   extref__stripe_unlock(s);
@@ -310,25 +309,25 @@ stale:
 }
 
 EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
-  /* The common case: the live inline borrow, taken on the payload's
-   * creating thread, released there. */
+  /* The common case: the live inline borrow, released on the payload's
+   * creating thread, or anywhere for SEND payloads. */
   if (EXTREF__LIKELY(borrow != NULL)) {
     uint64_t serial;
     extref__slot_t *s = extref__handle_slot(borrow->token, &serial);
     if (EXTREF__LIKELY(s != NULL)) {
       uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
-      if (EXTREF__LIKELY((b & (EXTREF__BID_LIVE | EXTREF__BID_AWAY)) ==
-                             EXTREF__BID_LIVE &&
-                         serial_of(b) == serial &&
-                         thread_of(s) == extref__thread_id())) {
+      if (EXTREF__LIKELY((b & EXTREF__BID_LIVE) && serial_of(b) == serial)) {
         uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-        if (!extref__is_send(head))
+        if (!extref__is_send(head)) {
+          if (EXTREF__UNLIKELY(thread_of(s) != extref__thread_id()))
+            return release_full(borrow); /* EXTREF_WRONG_THREAD */
           atomic_store_explicit(&s->bid, b & ~EXTREF__BID_STATE,
                                 memory_order_relaxed);
-        else if (!atomic_compare_exchange_strong_explicit(
-                     &s->bid, &b, b & ~EXTREF__BID_STATE,
-                     memory_order_acq_rel, memory_order_relaxed))
+        } else if (!atomic_compare_exchange_strong_explicit(
+                       &s->bid, &b, b & ~EXTREF__BID_STATE,
+                       memory_order_acq_rel, memory_order_relaxed)) {
           return release_full(borrow);
+        }
         if (EXTREF__UNLIKELY(give_back(s, head, b, borrow) == 0))
           extref__payload_finish(s, true);
         return EXTREF_OK;

@@ -310,16 +310,17 @@ EXTREF__HIDDEN extref_status_t extref__borrow(extref__slot_t *s,
                                               bool exclusive,
                                               extref_borrow_t *result);
 
-/* Records in the table a home-side borrow whose count the inline path
- * below took but whose inline record it lost. */
+/* Records in the table a borrow (state: EXTREF__BID_EXCL, _AWAY) whose
+ * count the inline path below took but whose inline record it lost. */
 EXTREF__HIDDEN extref_status_t extref__borrow_late(extref__slot_t *s,
-                                                   bool excl,
+                                                   uint64_t state,
                                                    extref_borrow_t *result);
 
-/* The common case inline: a live payload of exactly the asked descriptor on
- * its creating thread, no borrow live (so the inline record is free), no
- * conflict. Thread-bound payloads change both words with plain stores, SEND
- * ones with one CAS each. Anything else takes the full path above. */
+/* The common case inline: a live payload of exactly the asked descriptor,
+ * on its creating thread or SEND, no borrow live (so the inline record is
+ * free), no conflict. Thread-bound payloads change both words with plain
+ * stores, SEND ones with one CAS each. Anything else takes the full path
+ * above. */
 static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
                                                     const extref_type_t *asked,
                                                     bool excl,
@@ -327,18 +328,21 @@ static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
   uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
   if (EXTREF__LIKELY((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
                      atomic_load_explicit(&s->type, memory_order_relaxed) ==
-                         asked &&
-                     atomic_load_explicit(&s->thread, memory_order_relaxed) ==
-                         extref__thread_id())) {
-    uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
-    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
-    uint64_t n, nb;
+                         asked)) {
+    bool away = atomic_load_explicit(&s->thread, memory_order_relaxed) !=
+                extref__thread_id();
+    uint64_t w, b, n, nb, state;
+    if (EXTREF__UNLIKELY(away && !extref__is_send(head))) goto full;
+    w = atomic_load_explicit(&s->count, memory_order_acquire);
+    b = atomic_load_explicit(&s->bid, memory_order_acquire);
     if (EXTREF__UNLIKELY((w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) ||
                          (b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))))
       goto full;
-    n = w | (excl ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE);
+    state = (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
+    n = w | (excl ? (away ? EXTREF__EX_AWAY : EXTREF__EX_HOME)
+                  : (away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE));
     nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) | EXTREF__BID_LIVE |
-         (excl ? EXTREF__BID_EXCL : 0);
+         state;
     if (!extref__is_send(head)) {
       atomic_store_explicit(&s->count, n, memory_order_relaxed);
       atomic_store_explicit(&s->bid, nb, memory_order_relaxed);
@@ -351,7 +355,7 @@ static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
        * the serial on, and then ours goes to the table too. */
       if (!atomic_compare_exchange_strong_explicit(
               &s->bid, &b, nb, memory_order_acq_rel, memory_order_relaxed))
-        return extref__borrow_late(s, excl, result);
+        return extref__borrow_late(s, state, result);
     }
     result->payload = atomic_load_explicit(&s->payload, memory_order_relaxed);
     result->token = extref__handle(s, nb >> EXTREF__BID_SEQ_SHIFT);
