@@ -65,18 +65,40 @@ void extref__side_free(extref__slot_t *s) {
   extref__free(side);
 }
 
+/* The table is an open-addressing hash set of bid-shaped entries keyed by
+ * their 40-bit serial (linear probing, at most half full, deletion by
+ * backward shift): a million live shared borrows release in any order in
+ * constant time each. An entry is never 0 (it has EXTREF__BID_LIVE). */
+static inline uint64_t key_of(uint64_t entry) {
+  return (entry >> EXTREF__BID_SEQ_SHIFT) & EXTREF__SERIAL_MASK;
+}
+
+static inline uint32_t home_of(uint64_t serial, uint32_t cap) {
+  return (uint32_t)((serial * 0x9E3779B97F4A7C15u) >> 32) & (cap - 1);
+}
+
+static void put(uint64_t *ids, uint32_t cap, uint64_t entry) {
+  uint32_t i = home_of(key_of(entry), cap);
+  while (ids[i] != 0) i = (i + 1) & (cap - 1);
+  ids[i] = entry;
+}
+
 extref_status_t extref__table_reserve(extref__slot_t *s, uint32_t more) {
   extref__side_t *side = extref__side_get(s);
   uint64_t *ids;
-  uint32_t cap;
+  uint32_t cap, i;
   if (side == NULL)
     return extref__fail(EXTREF_NO_MEMORY, "out of memory for a borrow table");
-  if (side->n + more <= side->cap) return EXTREF_OK;
-  cap = side->cap == 0 ? 8 : side->cap * 2;
-  while (cap < side->n + more) cap *= 2;
-  ids = extref__realloc(side->ids, cap * sizeof *ids);
+  if ((uint64_t)(side->n + more) * 2 <= side->cap) return EXTREF_OK;
+  cap = side->cap == 0 ? 16 : side->cap * 2;
+  while ((uint64_t)(side->n + more) * 2 > cap) cap *= 2;
+  ids = extref__alloc(cap * sizeof *ids);
   if (ids == NULL)
     return extref__fail(EXTREF_NO_MEMORY, "out of memory for a borrow table");
+  for (i = 0; i < cap; i++) ids[i] = 0;
+  for (i = 0; i < side->cap; i++)
+    if (side->ids[i] != 0) put(ids, cap, side->ids[i]);
+  extref__free(side->ids);
   side->ids = ids;
   side->cap = cap;
   return EXTREF_OK;
@@ -84,23 +106,32 @@ extref_status_t extref__table_reserve(extref__slot_t *s, uint32_t more) {
 
 void extref__table_add(extref__slot_t *s, uint64_t entry) {
   extref__side_t *side = atomic_load_explicit(&s->side, memory_order_relaxed);
-  side->ids[side->n++] = entry;
+  put(side->ids, side->cap, entry);
+  side->n++;
 }
 
 bool extref__table_remove(extref__slot_t *s, uint64_t serial,
                           uint64_t *entry) {
   extref__side_t *side = atomic_load_explicit(&s->side, memory_order_relaxed);
-  uint32_t i;
-  if (side == NULL) return false;
-  for (i = 0; i < side->n; i++) {
-    if (((side->ids[i] >> EXTREF__BID_SEQ_SHIFT) & EXTREF__SERIAL_MASK) ==
-        serial) {
-      *entry = side->ids[i];
-      side->ids[i] = side->ids[--side->n];
-      return true;
+  uint32_t cap, i, j;
+  if (side == NULL || side->n == 0) return false;
+  cap = side->cap;
+  for (i = home_of(serial, cap); side->ids[i] != 0; i = (i + 1) & (cap - 1))
+    if (key_of(side->ids[i]) == serial) break;
+  if (side->ids[i] == 0) return false;
+  *entry = side->ids[i];
+  side->n--;
+  /* Backward shift: move later entries of the probe run into the hole
+   * when their home is not between the hole and them. */
+  for (j = (i + 1) & (cap - 1); side->ids[j] != 0; j = (j + 1) & (cap - 1)) {
+    uint32_t h = home_of(key_of(side->ids[j]), cap);
+    if (((j - h) & (cap - 1)) >= ((j - i) & (cap - 1))) {
+      side->ids[i] = side->ids[j];
+      i = j;
     }
   }
-  return false;
+  side->ids[i] = 0;
+  return true;
 }
 
 uint32_t extref__table_size(const extref__slot_t *s) {

@@ -4,20 +4,38 @@
  * of a few types. Each operation runs against the library core (driven
  * without a JS host: the slot pointer stands for the external, and
  * extref__payload_js_end stands for its finalizer) and against a small
- * reference model of the contract in abi-v1.md, written here from the
- * contract alone. After every step the returned status, the process-wide
- * counters of extref_stats_get and the per-payload drop counts must agree
- * with the model; the first divergence prints the trace and traps.
+ * reference model of the contract in include/extref.h and man 7 extref,
+ * written here from the contract alone. After every step the returned
+ * status, the process-wide counters of extref_stats_get and the per-payload
+ * drop counts must agree with the model; the first divergence prints the
+ * trace and traps.
+ *
+ * Handles have an identity. The model gives every borrow it makes an
+ * identity of its own and keeps copies of the borrow value: in the borrow
+ * slots, in a ring of copies that outlives the release, and in the identity
+ * record. A release of any copy of a live borrow ends exactly that borrow; a
+ * release of any copy of a borrow that has ended, of any kind, on any
+ * thread, whatever else is live, is EXTREF_INVALID_ARG and changes nothing.
+ * Released hold pointers are kept too, and every hold function must refuse
+ * them with EXTREF_INVALID_ARG and change nothing, also after their slots
+ * were reused.
  *
  * Some operations run on a second thread (a flag of the op byte): borrow
  * release and the hold functions, which the contract allows off the creating
  * thread for EXTREF_TYPE_SEND types and refuses with EXTREF_WRONG_THREAD for
- * thread-bound ones.
+ * thread-bound ones (a live handle only: a stale one is EXTREF_INVALID_ARG
+ * on every thread).
+ *
+ * Allocation failures are injected with extref__alloc_fail_at (the nth
+ * allocation of one call fails). The model allows EXTREF_NO_MEMORY exactly
+ * where the call may allocate, and checks that the library reported the
+ * failure it was given and invented none (extref__alloc_count).
  *
  * Where the contract leaves the order of two applicable failures open (a
  * take refused for both a borrow and a hold, a clone-out of a non-cloneable
- * type into a buffer of the wrong size), the model accepts any status that
- * applies, but never success, and never a status that does not apply.
+ * type into a buffer of the wrong size, a failed allocation beside a refusal
+ * for the payload's state), the model accepts any status that applies, but
+ * never success, and never a status that does not apply.
  *
  * Build: tests/fuzz/run.sh (clang -fsanitize=fuzzer,address,undefined).
  * Set FUZZ_TRACE=1 to print every step while replaying one input.
@@ -32,6 +50,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -58,20 +78,26 @@ static int clone24(const void *src, void *dst, void *type_data);
  * another addon would declare it (same tag, same size). WIDE: the same tag
  * with another payload size, so another type. PLAIN: thread-bound and not
  * cloneable. */
+/* Designated fields: a descriptor of this ABI may have fields past
+ * type_data, which stay zero here. */
+#define DESC(size, fl, tg, nm, psize, clonefn, idx)                          \
+  {.struct_size = (size), .flags = (fl), .tag = tg, .name = (nm),            \
+   .payload_size = (psize), .drop = on_drop, .clone = (clonefn),             \
+   .type_data = &type_data[idx]}
 static const extref_type_t types[N_ALL] = {
-    [T_A] = {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A, "Counter", 16,
-             on_drop, clone16, &type_data[T_A]},
-    [T_ALIAS] = {sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A,
-                 "CounterAlias", 16, on_drop, clone16, &type_data[T_ALIAS]},
-    [T_WIDE] = {sizeof(extref_type_t),
-                EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP, TAG_A, "WideCounter",
-                24, on_drop, clone24, &type_data[T_WIDE]},
-    [T_PLAIN] = {sizeof(extref_type_t), 0, TAG_PLAIN, "Plain", 16, on_drop,
-                 NULL, &type_data[T_PLAIN]},
+    [T_A] = DESC(sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A, "Counter",
+                 16, clone16, T_A),
+    [T_ALIAS] = DESC(sizeof(extref_type_t), EXTREF_TYPE_SEND, TAG_A,
+                     "CounterAlias", 16, clone16, T_ALIAS),
+    [T_WIDE] = DESC(sizeof(extref_type_t),
+                    EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP, TAG_A,
+                    "WideCounter", 24, clone24, T_WIDE),
+    [T_PLAIN] = DESC(sizeof(extref_type_t), 0, TAG_PLAIN, "Plain", 16, NULL,
+                     T_PLAIN),
     /* A's fields, but a struct_size that covers only struct_size and flags:
      * every use of it is EXTREF_INVALID_ARG. */
-    [T_BROKEN] = {8, EXTREF_TYPE_SEND, TAG_A, "Broken", 16, on_drop, clone16,
-                  &type_data[T_BROKEN]},
+    [T_BROKEN] = DESC(8, EXTREF_TYPE_SEND, TAG_A, "Broken", 16, clone16,
+                      T_BROKEN),
 };
 
 static bool same_type(int a, int b) {
@@ -93,7 +119,9 @@ typedef struct payload_s {
 #define MAX_BORROWS 8
 #define MAX_COPIES 8
 #define MAX_HOLDS 8
+#define MAX_DEAD_HOLDS 8
 #define MAX_STEPS 300
+#define MAX_IDS (MAX_STEPS + 8)
 #define MAX_TRACE 320
 
 typedef struct model_payload_s {
@@ -110,15 +138,23 @@ typedef struct model_payload_s {
   uint64_t value;
   int64_t bytes;
   bool bytes_back; /* external_bytes given back (take or js_end) */
-  extref_borrow_t first[2][2]; /* a borrow of each kind and side */
-  bool has_first[2][2];
 } model_payload_t;
 
-typedef struct model_borrow_s {
-  bool used;
+/* One borrow the library made: its identity. live until one release of
+ * any copy of it succeeds; never live again. */
+typedef struct ident_s {
+  bool live;
   int pid;
   int excl;
   int away;
+  extref_borrow_t b; /* the value as made */
+} ident_t;
+
+/* Caller-owned storage holding a copy of borrow `id` (emptied by the
+ * library when a release through it succeeds). */
+typedef struct model_borrow_s {
+  bool used;
+  int id;
   extref_borrow_t b;
 } model_borrow_t;
 
@@ -130,11 +166,21 @@ typedef struct model_hold_s {
 
 static model_payload_t pay[MAX_PAYLOADS];
 static int npay;
+static ident_t ids[MAX_IDS];
+static int nids;
 static model_borrow_t bor[MAX_BORROWS];
 static model_borrow_t copies[MAX_COPIES];
 static int next_copy;
 static model_hold_t hold[MAX_HOLDS];
+static model_hold_t dead[MAX_DEAD_HOLDS]; /* released hold pointers */
+static int next_dead;
 static uint64_t m_drops, m_deferred, m_takes;
+/* external_bytes added to the process-wide total by the fuzzer itself, as
+ * payloads outside the model would (see op_bias). */
+static int64_t bias;
+/* Process-wide: the descriptor has passed the pin step of a create, which
+ * allocates at most for the first payload of a descriptor. */
+static bool pinned[N_TYPES];
 
 /* What the callbacks saw. */
 static unsigned drop_count[MAX_PAYLOADS];
@@ -266,7 +312,7 @@ static uint64_t model_live_payloads(void) {
 static void compare_counts(void) {
   extref_stats_t st;
   uint64_t lb = 0, lh = 0;
-  int64_t bytes = 0;
+  int64_t bytes = bias;
   memset(&st, 0, sizeof st);
   st.struct_size = sizeof st;
   if (extref_stats_get(&st) != EXTREF_OK) diverge("extref_stats_get failed");
@@ -482,9 +528,14 @@ static int pick_type(int pid, uint8_t a) {
   return sel == 3 ? T_BROKEN : (int)(sel - 4);
 }
 
+/* A borrow slot for a new borrow: a free one, else one whose borrow has
+ * ended (a stale copy, given up). */
 static int free_borrow(void) {
+  if (nids == MAX_IDS) return -1;
   for (int i = 0; i < MAX_BORROWS; i++)
     if (!bor[i].used) return i;
+  for (int i = 0; i < MAX_BORROWS; i++)
+    if (!ids[bor[i].id].live) return i;
   return -1;
 }
 
@@ -494,15 +545,17 @@ static int free_hold(void) {
   return -1;
 }
 
-static int pick_hold(uint8_t a) {
+static int pick_used(const model_hold_t *set, int n_set, unsigned a) {
   int n = 0;
-  for (int i = 0; i < MAX_HOLDS; i++) n += hold[i].used;
+  for (int i = 0; i < n_set; i++) n += set[i].used;
   if (n == 0) return -1;
-  n = a % n;
-  for (int i = 0; i < MAX_HOLDS; i++)
-    if (hold[i].used && n-- == 0) return i;
+  n = (int)(a % (unsigned)n);
+  for (int i = 0; i < n_set; i++)
+    if (set[i].used && n-- == 0) return i;
   return -1;
 }
+
+static int pick_hold(unsigned a) { return pick_used(hold, MAX_HOLDS, a); }
 
 static const extref_borrow_t sentinel_borrow = {(void *)0x5e, 0x5e5e};
 static extref_hold_t *const sentinel_hold = (extref_hold_t *)0x5e;
@@ -511,23 +564,82 @@ static bool borrow_empty(const extref_borrow_t *b) {
   return b->payload == NULL && b->token == 0;
 }
 
-/* Records a new borrow of pid, taken on this thread or another (away), in
- * the model and in the borrow table. */
+/* ---- Allocation failures ------------------------------------------------ */
+
+/* Statuses that come from checking the arguments (type, thread, identity):
+ * a call refused for one of them allocates nothing. */
+#define ARG_FAILURES                                                         \
+  (BIT(EXTREF_INVALID_ARG) | BIT(EXTREF_TYPE_MISMATCH) |                     \
+   BIT(EXTREF_WRONG_THREAD))
+
+/* The allocation to fail, from bits 5-6 of the op byte when bit 4 is set:
+ * 0 (none) or 1-4. */
+static uint64_t nth_of(uint8_t op) {
+  return (op & 0x10) ? 1u + ((op >> 5) & 3u) : 0;
+}
+
+/* For the trace: which allocation fails. */
+static const char *inj(uint64_t nth) {
+  static char buf[40];
+  if (!nth) return "";
+  snprintf(buf, sizeof buf, " (allocation %llu fails)",
+           (unsigned long long)nth);
+  return buf;
+}
+
+static void inject_on(uint64_t nth) {
+  if (nth) extref__alloc_fail_at(nth, false);
+}
+
+/* Turns injection off; returns how many allocations the call tried. */
+static uint64_t inject_off(uint64_t nth) {
+  uint64_t n = nth ? extref__alloc_count() : 0;
+  extref__alloc_fail_at(0, false);
+  return n;
+}
+
+/* EXTREF_NO_MEMORY where the call can allocate at most max_allocs times
+ * and fail_set holds no argument failure; the set of statuses allowed. */
+static uint32_t with_no_memory(uint32_t allowed, uint32_t fail_set,
+                               uint64_t nth, unsigned max_allocs) {
+  if (nth && nth <= max_allocs && !(fail_set & ARG_FAILURES))
+    allowed |= BIT(EXTREF_NO_MEMORY);
+  return allowed;
+}
+
+/* The library must report the failure it was given, and no other. */
+static void check_injection(extref_status_t st, uint64_t nth,
+                            uint64_t attempts) {
+  if (!nth) return;
+  if (st == EXTREF_NO_MEMORY && attempts < nth)
+    diverge("EXTREF_NO_MEMORY, but only %llu allocations were tried and "
+            "number %llu was the one to fail",
+            (unsigned long long)attempts, (unsigned long long)nth);
+  if (st != EXTREF_NO_MEMORY && attempts >= nth)
+    diverge("allocation %llu failed, yet the call returned %s",
+            (unsigned long long)nth, sname(st));
+}
+
+/* ---- Borrows ------------------------------------------------------------ */
+
+/* Records a new borrow of pid, taken on this thread or another (away): a
+ * new identity, its value in borrow slot `slot` and in the ring of copies. */
 static void borrow_made(int slot, int pid, bool exclusive, bool away,
                         const extref_borrow_t *b) {
   model_payload_t *p = &pay[pid];
+  int id = nids++;
   if (b->payload != p->ptr)
     diverge("borrow points at %p, payload is at %p", b->payload,
             (void *)p->ptr);
   if (borrow_empty(b)) diverge("a live borrow looks empty");
+  for (int i = 0; i < id; i++)
+    if (ids[i].b.token == b->token)
+      diverge("the new borrow has the token of borrow #%d", i);
   p->count[exclusive][away]++;
-  bor[slot] = (model_borrow_t){true, pid, exclusive, away, *b};
+  ids[id] = (ident_t){true, pid, exclusive, away, *b};
+  bor[slot] = (model_borrow_t){true, id, *b};
   copies[next_copy] = bor[slot];
   next_copy = (next_copy + 1) % MAX_COPIES;
-  if (!p->has_first[exclusive][away]) {
-    p->first[exclusive][away] = *b;
-    p->has_first[exclusive][away] = true;
-  }
 }
 
 static void check_borrow_untouched(const extref_borrow_t *b) {
@@ -535,56 +647,83 @@ static void check_borrow_untouched(const extref_borrow_t *b) {
     diverge("a failed borrow wrote its result");
 }
 
-/* Releases *b, which the model believes is (or was) a borrow of pid of kind
- * excl taken on side away, here or on another thread (off). A copy of a
- * released borrow must be refused while the payload has no live borrow of
- * that kind; while it has one on the token's side the release ends one of
- * them; when the only live ones of that kind are on the other side, the
- * contract allows either answer. */
-static extref_status_t do_release(extref_borrow_t *b, int pid, int excl,
-                                  int away, bool off) {
-  model_payload_t *p = &pay[pid];
-  uint32_t *same = &p->count[excl][away], *other = &p->count[excl][!away];
+static const char *kind_name(int id) {
+  static const char *names[2][2] = {{"shared", "shared away"},
+                                    {"exclusive", "exclusive away"}};
+  return names[ids[id].excl][ids[id].away];
+}
+
+/* Releases *b, a copy of borrow `id`, here or on another thread (off). The
+ * one right answer: EXTREF_INVALID_ARG for an emptied copy or an ended
+ * borrow (nothing changes), EXTREF_WRONG_THREAD for a live borrow of a
+ * thread-bound payload off its thread (it stays live), else EXTREF_OK,
+ * which ends that borrow and no other. */
+static extref_status_t do_release(extref_borrow_t *b, int id, bool off) {
+  ident_t *d = &ids[id];
+  model_payload_t *p = &pay[d->pid];
+  extref_borrow_t before = *b;
   uint32_t allowed;
   extref_status_t st;
   call_t c = {.kind = C_RELEASE, .b = b};
-  /* A dropped payload's slot, or a taken one's after its external ended,
-   * is gone; a taken payload with a live external keeps its slot, so a
-   * thread-bound one may be refused for the thread first. */
-  if (borrow_empty(b) || p->dropped || (p->taken && !p->js))
+  if (borrow_empty(b) || !d->live)
     allowed = BIT(EXTREF_INVALID_ARG);
-  else if (off && !is_send(pid))
-    allowed = BIT(EXTREF_WRONG_THREAD) |
-              (*same + *other == 0 ? BIT(EXTREF_INVALID_ARG) : 0);
-  else if (*same > 0)
-    allowed = BIT(EXTREF_OK);
-  else if (*other > 0)
-    allowed = BIT(EXTREF_OK) | BIT(EXTREF_INVALID_ARG);
+  else if (off && !is_send(d->pid))
+    allowed = BIT(EXTREF_WRONG_THREAD);
   else
-    allowed = BIT(EXTREF_INVALID_ARG);
+    allowed = BIT(EXTREF_OK);
   st = call(&c, off);
   expect_call(st, allowed);
   if (st == EXTREF_OK) {
     if (!borrow_empty(b)) diverge("a released borrow was not emptied");
-    if (*same > 0)
-      (*same)--;
-    else
-      (*other)--;
-    model_settle(pid, true);
+    d->live = false;
+    p->count[d->excl][d->away]--;
+    model_settle(d->pid, true);
+  } else if (memcmp(b, &before, sizeof before) != 0) {
+    diverge("a refused release changed the borrow");
   }
   return st;
 }
 
 /* ---- Operations --------------------------------------------------------- */
 
+/* external_bytes at create: bits 2-3 of the argument pick a column, bits
+ * 4-7 a row. Rows 0-7 are small multiples of 4096; the others are the
+ * edges: negative amounts, the per-payload limit 2^50 and just past it,
+ * absurd amounts, and amounts at the limit that fill the process total. */
+#define MAXB EXTREF_MAX_EXTERNAL_BYTES
+static const int64_t big_bytes[8][4] = {
+    {-1, -4096, INT64_MIN, -MAXB},
+    {MAXB, MAXB + 1, MAXB - 1, MAXB * 2},
+    {(int64_t)1 << 60, INT64_MAX, (int64_t)1 << 62, ((int64_t)1 << 60) - 1},
+    {MAXB, MAXB - 1, MAXB / 2, 1},
+    {MAXB, 1, MAXB - 1, 0},
+    {MAXB, MAXB, MAXB - 4096, 4096},
+    {MAXB + 4096, INT64_MAX - 1, INT64_MIN + 1, -2},
+    {MAXB, MAXB - 1, 1, 2},
+};
+
+static int64_t create_bytes(uint8_t a) {
+  unsigned row = a >> 4, col = (a >> 2) & 3;
+  return row < 8 ? (int64_t)col * 4096 : big_bytes[row - 8][col];
+}
+
+/* The process-wide total the model expects. */
+static int64_t model_total(void) {
+  int64_t t = base.external_bytes + bias;
+  for (int i = 0; i < npay; i++)
+    if (!pay[i].bytes_back) t += pay[i].bytes;
+  return t;
+}
+
 /* The core trusts the descriptor it is given at create: extref_external_
  * create checks it (a public-API check, not fuzzed here). */
 static void op_create(uint8_t op, uint8_t a) {
   int t = a % N_TYPES;
-  bool inject = op & 0x10;
-  int64_t bytes = (int64_t)((a >> 2) & 3) * 4096;
+  uint64_t nth = nth_of(op), tried;
+  int64_t bytes = create_bytes(a);
   extref__slot_t *slot = (extref__slot_t *)0x5e;
   payload_t *p;
+  uint32_t allowed;
   extref_status_t st;
   if (npay == MAX_PAYLOADS) return;
   p = malloc(types[t].payload_size);
@@ -593,11 +732,25 @@ static void op_create(uint8_t op, uint8_t a) {
   p->value = next();
   if (types[t].payload_size > 16) p->extra = ~p->id;
   tracef("create p%d %s bytes=%lld%s", npay, types[t].name, (long long)bytes,
-         inject ? " (allocation fails)" : "");
-  if (inject) extref__alloc_fail_at(1, false);
+         inj(nth));
+  if (bytes < 0 || bytes > EXTREF_MAX_EXTERNAL_BYTES) {
+    allowed = BIT(EXTREF_INVALID_ARG);
+  } else {
+    /* The pin table (first payload of a descriptor), the slot, the side
+     * record that keeps external_bytes. */
+    unsigned max = (pinned[t] ? 0u : 1u) + 1u + (bytes > 0 ? 1u : 0u);
+    bool over = bytes > 0 && model_total() > INT64_MAX - bytes;
+    allowed = with_no_memory(over ? BIT(EXTREF_OVERFLOW) : BIT(EXTREF_OK), 0,
+                             nth, max);
+  }
+  inject_on(nth);
   st = extref__payload_new(&types[t], p, NULL, bytes, &slot);
-  extref__alloc_fail_at(0, false);
-  expect(st, BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  tried = inject_off(nth);
+  expect(st, allowed);
+  check_injection(st, nth, tried);
+  if (st == EXTREF_INVALID_ARG && tried != 0)
+    diverge("a create refused for its arguments allocated");
+  if (st == EXTREF_OK || st == EXTREF_OVERFLOW) pinned[t] = true;
   if (st != EXTREF_OK) {
     if (slot != (extref__slot_t *)0x5e) diverge("failed create wrote result");
     free(p);
@@ -612,18 +765,29 @@ static void op_create(uint8_t op, uint8_t a) {
   npay++;
 }
 
-static void op_borrow(uint8_t a, bool exclusive) {
+/* A new shared borrow while another shared one is live goes to the
+ * payload's borrow table, which may allocate its side record and grow. */
+static unsigned borrow_allocs(int pid, bool exclusive) {
+  return !exclusive && shared_of(&pay[pid]) > 0 ? 2u : 0u;
+}
+
+static void op_borrow(uint8_t op, uint8_t a, bool exclusive) {
   int pid = pick_js(a & 15), asked, slot = free_borrow();
+  uint64_t nth = nth_of(op), tried;
   extref_borrow_t b = sentinel_borrow;
   uint32_t fail;
   extref_status_t st;
   if (pid < 0 || slot < 0) return;
   asked = pick_type(pid, a);
-  tracef("%s p%d as %s into b%d", exclusive ? "mut_ref" : "ref", pid,
-         types[asked].name, slot);
+  tracef("%s p%d as %s into b%d%s", exclusive ? "mut_ref" : "ref", pid,
+         types[asked].name, slot, inj(nth));
   fail = failures_of_access(pid, asked, true, exclusive, false);
+  inject_on(nth);
   st = extref__borrow(pay[pid].slot, &types[asked], exclusive, &b);
-  expect(st, fail ? fail : BIT(EXTREF_OK));
+  tried = inject_off(nth);
+  expect(st, with_no_memory(fail ? fail : BIT(EXTREF_OK), fail, nth,
+                            borrow_allocs(pid, exclusive)));
+  check_injection(st, nth, tried);
   if (st == EXTREF_OK)
     borrow_made(slot, pid, exclusive, false, &b);
   else
@@ -632,29 +796,30 @@ static void op_borrow(uint8_t a, bool exclusive) {
 
 static const char *where(bool off) { return off ? " on another thread" : ""; }
 
-static const char *kind_name(const model_borrow_t *m) {
-  static const char *names[2][2] = {{"shared", "shared away"},
-                                    {"exclusive", "exclusive away"}};
-  return names[m->excl][m->away];
-}
-
 static void op_release(uint8_t op, uint8_t a) {
   int i = a % MAX_BORROWS;
   bool off = op & 0x80;
+  extref_status_t st;
   if (!bor[i].used) {
     extref_borrow_t zero = {NULL, 0};
-    tracef("release zeroed borrow");
-    expect(extref_borrow_release(&zero), BIT(EXTREF_INVALID_ARG));
+    tracef("release zeroed borrow%s", where(off));
+    {
+      call_t c = {.kind = C_RELEASE, .b = &zero};
+      expect_call(call(&c, off), BIT(EXTREF_INVALID_ARG));
+    }
     return;
   }
-  tracef("release b%d (p%d %s)%s", i, bor[i].pid, kind_name(&bor[i]),
+  tracef("release b%d (#%d p%d %s%s)%s", i, bor[i].id, ids[bor[i].id].pid,
+         kind_name(bor[i].id), ids[bor[i].id].live ? "" : ", ended",
          where(off));
-  /* Refused off its thread, the borrow stays live and in the table. */
-  bor[i].used = do_release(&bor[i].b, bor[i].pid, bor[i].excl, bor[i].away,
-                           off) == EXTREF_WRONG_THREAD;
+  st = do_release(&bor[i].b, bor[i].id, off);
+  /* Refused off its thread, the borrow stays live and in its slot. */
+  bor[i].used = st == EXTREF_WRONG_THREAD;
 }
 
-static void op_stale_release(uint8_t op, uint8_t a) {
+/* Releases a copy from the ring: a copy of a live borrow (it ends that
+ * borrow), of an ended one (refused), or one emptied by its own release. */
+static void op_copy_release(uint8_t op, uint8_t a) {
   model_borrow_t *c = &copies[a % MAX_COPIES];
   bool off = op & 0x80;
   if (!c->used) {
@@ -662,63 +827,84 @@ static void op_stale_release(uint8_t op, uint8_t a) {
     expect(extref_borrow_release(NULL), BIT(EXTREF_INVALID_ARG));
     return;
   }
-  tracef("release copy c%d (p%d %s)%s", a % MAX_COPIES, c->pid,
-         kind_name(c), where(off));
-  do_release(&c->b, c->pid, c->excl, c->away, off);
-  c->used = !borrow_empty(&c->b);
+  tracef("release copy c%d (#%d p%d %s%s%s)%s", a % MAX_COPIES, c->id,
+         ids[c->id].pid, kind_name(c->id), ids[c->id].live ? "" : ", ended",
+         borrow_empty(&c->b) ? ", emptied" : "", where(off));
+  do_release(&c->b, c->id, off);
+}
+
+/* One more copy in the ring, of a borrow slot (bit 3 clear) or of another
+ * copy (bit 3 set), live or not. */
+static void op_copy(uint8_t a) {
+  model_borrow_t *from = (a & 8) ? &copies[a & 7] : &bor[a & 7];
+  if (!from->used) return;
+  tracef("copy %s%d (#%d) into c%d", (a & 8) ? "c" : "b", a & 7, from->id,
+         next_copy);
+  copies[next_copy] = *from;
+  next_copy = (next_copy + 1) % MAX_COPIES;
+  trace_commit("ok");
+}
+
+static void check_new_hold(extref_hold_t *r) {
+  if (r == NULL) diverge("a new hold is NULL");
+  for (int i = 0; i < MAX_HOLDS; i++)
+    if (hold[i].used && hold[i].h == r)
+      diverge("a new hold equals live hold h%d", i);
+  for (int i = 0; i < MAX_DEAD_HOLDS; i++)
+    if (dead[i].used && dead[i].h == r)
+      diverge("a new hold equals the released hold d%d", i);
 }
 
 static void op_hold_new(uint8_t op, uint8_t a) {
   int pid = pick_js(a & 15), asked, h = free_hold();
-  bool inject = op & 0x10;
+  uint64_t nth = nth_of(op), tried;
   extref_hold_t *r = sentinel_hold;
   uint32_t fail;
   extref_status_t st;
   if (pid < 0 || h < 0) return;
   asked = pick_type(pid, a);
   tracef("hold p%d as %s into h%d%s", pid, types[asked].name, h,
-         inject ? " (allocation fails)" : "");
+         inj(nth));
   fail = failures_of_access(pid, asked, true, false, false);
   fail &= ~BIT(EXTREF_MUT_BORROWED); /* an exclusive borrow allows a hold */
-  if (inject) extref__alloc_fail_at(1, false);
+  inject_on(nth);
   st = extref__hold_new(pay[pid].slot, &types[asked], &r);
-  extref__alloc_fail_at(0, false);
-  /* A failed allocation is one more failure that may apply, in any order
-   * (the registry may have a free slot and allocate nothing). */
-  expect(st, (fail ? fail : BIT(EXTREF_OK)) |
-                 (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  tried = inject_off(nth);
+  /* The hold's slot is the one allocation. */
+  expect(st, with_no_memory(fail ? fail : BIT(EXTREF_OK), fail, nth, 1));
+  check_injection(st, nth, tried);
   if (st != EXTREF_OK) {
     if (r != sentinel_hold) diverge("a failed hold wrote its result");
     return;
   }
-  if (r == NULL) diverge("hold returned NULL");
+  check_new_hold(r);
   pay[pid].holds++;
   hold[h] = (model_hold_t){true, pid, r};
 }
 
 static void op_hold_dup(uint8_t op, uint8_t a) {
   int i = pick_hold(a), h = free_hold();
-  bool inject = op & 0x10, off = op & 0x80;
+  uint64_t nth = nth_of(op), tried;
+  bool off = op & 0x80;
   extref_hold_t *r = sentinel_hold;
   call_t c = {.kind = C_HOLD_DUP, .result = &r};
+  uint32_t fail;
   extref_status_t st;
   if (i < 0 || h < 0) return;
   c.h = hold[i].h;
   tracef("dup h%d (p%d) into h%d%s%s", i, hold[i].pid, h,
-         inject ? " (allocation fails)" : "", where(off));
-  if (inject) extref__alloc_fail_at(1, false);
+         inj(nth), where(off));
+  fail = off && !is_send(hold[i].pid) ? BIT(EXTREF_WRONG_THREAD) : 0;
+  inject_on(nth);
   st = call(&c, off);
-  extref__alloc_fail_at(0, false);
-  if (off && !is_send(hold[i].pid))
-    expect_call(st, BIT(EXTREF_WRONG_THREAD) |
-                        (inject ? BIT(EXTREF_NO_MEMORY) : 0));
-  else
-    expect_call(st, BIT(EXTREF_OK) | (inject ? BIT(EXTREF_NO_MEMORY) : 0));
+  tried = inject_off(nth);
+  expect_call(st, with_no_memory(fail ? fail : BIT(EXTREF_OK), fail, nth, 1));
+  check_injection(st, nth, tried);
   if (st != EXTREF_OK) {
     if (r != sentinel_hold) diverge("a failed dup wrote its result");
     return;
   }
-  if (r == NULL || r == hold[i].h) diverge("dup returned %p", (void *)r);
+  check_new_hold(r);
   pay[hold[i].pid].holds++;
   hold[h] = (model_hold_t){true, hold[i].pid, r};
 }
@@ -734,6 +920,8 @@ static void release_hold(int i, bool off) {
     return;
   }
   expect_call(st, BIT(EXTREF_OK));
+  dead[next_dead] = hold[i];
+  next_dead = (next_dead + 1) % MAX_DEAD_HOLDS;
   hold[i].used = false;
   pay[pid].holds--;
   model_settle(pid, true);
@@ -751,6 +939,7 @@ static void op_hold_release(uint8_t op, uint8_t a) {
 
 static void op_hold_borrow(uint8_t op, uint8_t a, bool exclusive) {
   int i = pick_hold(a), slot = free_borrow(), pid;
+  uint64_t nth = nth_of(op), tried;
   bool off = op & 0x80;
   extref_borrow_t b = sentinel_borrow;
   call_t c = {.kind = exclusive ? C_HOLD_MUT_REF : C_HOLD_REF, .b = &b};
@@ -759,11 +948,15 @@ static void op_hold_borrow(uint8_t op, uint8_t a, bool exclusive) {
   if (i < 0 || slot < 0) return;
   pid = hold[i].pid;
   c.h = hold[i].h;
-  tracef("hold_%s h%d (p%d) into b%d%s", exclusive ? "mut_ref" : "ref", i,
-         pid, slot, where(off));
+  tracef("hold_%s h%d (p%d) into b%d%s%s", exclusive ? "mut_ref" : "ref", i,
+         pid, slot, inj(nth), where(off));
   fail = failures_of_access(pid, pay[pid].type, false, exclusive, off);
+  inject_on(nth);
   st = call(&c, off);
-  expect_call(st, fail ? fail : BIT(EXTREF_OK));
+  tried = inject_off(nth);
+  expect_call(st, with_no_memory(fail ? fail : BIT(EXTREF_OK), fail, nth,
+                                 borrow_allocs(pid, exclusive)));
+  check_injection(st, nth, tried);
   if (st == EXTREF_OK)
     borrow_made(slot, pid, exclusive, off, &b);
   else
@@ -808,17 +1001,24 @@ static size_t clone_size(int asked, uint8_t op) {
   return (size_t)((int)types[asked].payload_size + delta[op >> 6]);
 }
 
-static void check_clone(int pid, uint32_t fail, extref_status_t st,
-                        bool via_call, unsigned calls,
-                        const unsigned char *dst, size_t dst_size) {
+/* fail: the failures that apply besides the allocation (access, clone);
+ * access: those of the access alone. */
+static void check_clone(int pid, uint32_t fail, uint32_t access,
+                        extref_status_t st, bool via_call, unsigned calls,
+                        const unsigned char *dst, size_t dst_size,
+                        uint64_t nth, uint64_t tried) {
   model_payload_t *p = &pay[pid];
-  bool want_call = fail == 0;
+  bool want_call;
   uint32_t allowed =
       fail ? fail : clone_fail ? BIT(EXTREF_CLONE_FAILED) : BIT(EXTREF_OK);
+  /* The clone runs under a transient shared borrow. */
+  allowed = with_no_memory(allowed, access, nth, borrow_allocs(pid, false));
   if (via_call)
     expect_call(st, allowed);
   else
     expect(st, allowed);
+  check_injection(st, nth, tried);
+  want_call = fail == 0 && st != EXTREF_NO_MEMORY;
   if ((clone_calls - calls) != (want_call ? 1u : 0u))
     diverge("the clone callback ran %u times, model says %d",
             clone_calls - calls, want_call);
@@ -834,20 +1034,23 @@ static void check_clone(int pid, uint32_t fail, extref_status_t st,
   }
 }
 
+/* Bit 4 of the op byte: the first allocation fails. */
 static void op_clone_out(uint8_t op, uint8_t a) {
   int pid = pick_js(a & 15), asked;
+  uint64_t nth = (op & 0x10) ? 1 : 0, tried;
   size_t n;
   unsigned char *dst;
   unsigned calls = clone_calls;
-  uint32_t fail;
+  uint32_t fail, access;
   extref_status_t st;
   if (pid < 0) return;
   asked = pick_type(pid, a);
   n = clone_size(asked, op);
   clone_fail = op & 0x20;
-  tracef("clone_out p%d as %s size %zu%s", pid, types[asked].name, n,
-         clone_fail ? " (clone fails)" : "");
-  fail = failures_of_access(pid, asked, true, false, false);
+  tracef("clone_out p%d as %s size %zu%s%s", pid, types[asked].name, n,
+         clone_fail ? " (clone fails)" : "",
+         inj(nth));
+  access = fail = failures_of_access(pid, asked, true, false, false);
   /* The asked descriptor or, when it is the same type, the creator's says
    * whether the type is cloneable. */
   if (types[asked].clone == NULL ||
@@ -857,31 +1060,36 @@ static void op_clone_out(uint8_t op, uint8_t a) {
   dst = malloc(n);
   if (dst == NULL) abort();
   memset(dst, 0x5e, n);
+  inject_on(nth);
   st = extref__clone_out(pay[pid].slot, &types[asked], dst, n);
-  check_clone(pid, fail, st, false, calls, dst, n);
+  tried = inject_off(nth);
+  check_clone(pid, fail, access, st, false, calls, dst, n, nth, tried);
   clone_fail = false;
   free(dst);
 }
 
 /* Bit 4 of the op byte (the allocation-failure bit elsewhere) runs this one
- * on another thread: bits 6-7 are taken by the dst size. */
+ * on another thread: bits 6-7 are taken by the dst size. Bit 7 of the
+ * argument makes the first allocation fail. */
 static void op_hold_clone_out(uint8_t op, uint8_t a) {
-  int i = pick_hold(a), pid, t;
+  int i = pick_hold(a & 0x7f), pid, t;
   bool off = op & 0x10;
+  uint64_t nth = (a & 0x80) ? 1 : 0, tried;
   size_t n;
   unsigned char *dst;
   unsigned calls = clone_calls;
   call_t c = {.kind = C_HOLD_CLONE_OUT};
-  uint32_t fail;
+  uint32_t fail, access;
   extref_status_t st;
   if (i < 0) return;
   pid = hold[i].pid;
   t = pay[pid].type;
   n = clone_size(t, op);
   clone_fail = op & 0x20;
-  tracef("hold_clone_out h%d (p%d) size %zu%s%s", i, pid, n,
-         clone_fail ? " (clone fails)" : "", where(off));
-  fail = failures_of_access(pid, t, false, false, off);
+  tracef("hold_clone_out h%d (p%d) size %zu%s%s%s", i, pid, n,
+         clone_fail ? " (clone fails)" : "",
+         inj(nth), where(off));
+  access = fail = failures_of_access(pid, t, false, false, off);
   if (types[t].clone == NULL) fail |= BIT(EXTREF_NOT_CLONEABLE);
   if (n != types[t].payload_size) fail |= BIT(EXTREF_BAD_SIZE);
   dst = malloc(n);
@@ -890,10 +1098,50 @@ static void op_hold_clone_out(uint8_t op, uint8_t a) {
   c.h = hold[i].h;
   c.dst = dst;
   c.n = n;
+  inject_on(nth);
   st = call(&c, off);
-  check_clone(pid, fail, st, true, calls, dst, n);
+  tried = inject_off(nth);
+  check_clone(pid, fail, access, st, true, calls, dst, n, nth, tried);
   clone_fail = false;
   free(dst);
+}
+
+/* A released hold, used again with one of the hold functions (bits 3-5 of
+ * the argument), here or on another thread (bit 7 of the op byte), maybe
+ * with the first allocation failing (bit 4): always EXTREF_INVALID_ARG,
+ * nothing written, nothing changed, no callback. */
+static void op_dead_hold(uint8_t op, uint8_t a) {
+  static const char *fn_names[5] = {"hold_ref", "hold_mut_ref",
+                                    "hold_clone_out", "hold_dup",
+                                    "hold_release"};
+  static const call_kind_t kinds[5] = {C_HOLD_REF, C_HOLD_MUT_REF,
+                                       C_HOLD_CLONE_OUT, C_HOLD_DUP,
+                                       C_HOLD_RELEASE};
+  int i = pick_used(dead, MAX_DEAD_HOLDS, a & 7), fn = ((a >> 3) & 7) % 5;
+  bool off = op & 0x80;
+  uint64_t nth = (op & 0x10) ? 1 : 0, tried;
+  extref_borrow_t b = sentinel_borrow;
+  extref_hold_t *r = sentinel_hold;
+  unsigned char dst[24];
+  unsigned calls = clone_calls;
+  call_t c = {.kind = kinds[fn], .b = &b, .result = &r, .dst = dst};
+  extref_status_t st;
+  if (i < 0) return;
+  c.h = dead[i].h;
+  c.n = types[pay[dead[i].pid].type].payload_size;
+  memset(dst, 0x5e, sizeof dst);
+  tracef("%s on released hold d%d (p%d)%s%s", fn_names[fn], i, dead[i].pid,
+         inj(nth), where(off));
+  inject_on(nth);
+  st = call(&c, off);
+  tried = inject_off(nth);
+  expect_call(st, BIT(EXTREF_INVALID_ARG));
+  if (tried != 0) diverge("a released hold made the library allocate");
+  check_borrow_untouched(&b);
+  if (r != sentinel_hold) diverge("a released hold's dup wrote its result");
+  if (clone_calls != calls) diverge("a released hold ran the clone callback");
+  for (size_t k = 0; k < sizeof dst; k++)
+    if (dst[k] != 0x5e) diverge("a released hold's clone-out wrote dst");
 }
 
 static void finalize(int pid) {
@@ -920,13 +1168,13 @@ static void op_finalize(uint8_t a) {
 static void op_access(uint8_t a) {
   model_borrow_t *m = &bor[a % MAX_BORROWS];
   model_payload_t *p;
-  if (!m->used) return;
-  p = &pay[m->pid];
-  if (p->dropped || p->taken) return;
-  tracef("access b%d (p%d)", (int)(a % MAX_BORROWS), m->pid);
+  if (!m->used || !ids[m->id].live) return;
+  p = &pay[ids[m->id].pid];
+  tracef("access b%d (#%d p%d)", (int)(a % MAX_BORROWS), m->id,
+         ids[m->id].pid);
   if (m->b.payload != p->ptr) diverge("borrow no longer points at payload");
   if (p->ptr->value != p->value) diverge("payload value changed");
-  if (m->excl && excl_of(p)) {
+  if (ids[m->id].excl) {
     p->ptr->value++;
     p->value++;
   }
@@ -968,16 +1216,45 @@ static void op_stats(uint8_t a) {
             (unsigned)n);
 }
 
+/* The process-wide external_bytes total near INT64_MAX. Reaching it with
+ * real payloads takes 8192 of 2^50 bytes; their slots would stay in the
+ * registry for the rest of the process and every stats_get would walk
+ * them. So the fuzzer adds `bias` to the library's total itself, standing
+ * for payloads outside the model, leaving a headroom picked by the
+ * argument; the next op 15/3 (or the end of the input) takes it away.
+ * near_limit_check() below does the same with 8192 real payloads, once. */
+static void op_bias(uint8_t a) {
+  static const int64_t headroom[8] = {0,        1,        4095,
+                                      MAXB - 1, MAXB,     MAXB + 1,
+                                      3 * MAXB, 40 * MAXB};
+  if (bias != 0) {
+    tracef("take the bias of %lld bytes away", (long long)bias);
+    atomic_fetch_sub(&extref__counters.external_bytes, bias);
+    bias = 0;
+  } else {
+    int64_t t = model_total(), want = INT64_MAX - headroom[a & 7];
+    if (want <= t) return;
+    tracef("bias the total by %lld bytes: INT64_MAX - %lld", (long long)(want - t),
+           (long long)headroom[a & 7]);
+    bias = want - t;
+    atomic_fetch_add(&extref__counters.external_bytes, bias);
+  }
+  trace_commit("ok");
+}
+
 /* ---- Driver ------------------------------------------------------------- */
 
 static void reset(void) {
   memset(pay, 0, sizeof pay);
+  memset(ids, 0, sizeof ids);
   memset(bor, 0, sizeof bor);
   memset(copies, 0, sizeof copies);
   memset(hold, 0, sizeof hold);
+  memset(dead, 0, sizeof dead);
   memset(drop_count, 0, sizeof drop_count);
-  npay = next_copy = 0;
+  npay = nids = next_copy = next_dead = 0;
   m_drops = m_deferred = m_takes = 0;
+  bias = 0;
   drop_bad = false;
   clone_fail = false;
   ntrace = 0;
@@ -992,28 +1269,19 @@ static void reset(void) {
 }
 
 /* Ends everything the input left alive, still checking every step, then
- * checks that every payload was dropped once or taken. */
+ * checks that every payload was dropped once or taken. Live borrows are
+ * ended through the copy kept with their identity. */
 static void cleanup(void) {
-  for (int i = 0; i < MAX_BORROWS; i++) {
-    if (!bor[i].used) continue;
+  for (int id = 0; id < nids; id++) {
+    extref_borrow_t b;
+    if (!ids[id].live) continue;
+    b = ids[id].b;
     step++;
-    tracef("cleanup: release b%d (p%d %s)", i, bor[i].pid,
-           kind_name(&bor[i]));
-    do_release(&bor[i].b, bor[i].pid, bor[i].excl, bor[i].away, false);
-    bor[i].used = false;
+    tracef("cleanup: release a copy of #%d (p%d %s)", id, ids[id].pid,
+           kind_name(id));
+    do_release(&b, id, false);
     compare_counts();
   }
-  for (int pid = 0; pid < npay; pid++)
-    for (int k = 0; k < 2; k++)
-      for (int side = 0; side < 2; side++)
-        while (pay[pid].count[k][side]) {
-          extref_borrow_t b = pay[pid].first[k][side];
-          step++;
-          tracef("cleanup: release a copy of p%d's first %s%s borrow", pid,
-                 k ? "exclusive" : "shared", side ? " away" : "");
-          do_release(&b, pid, k, side, false);
-          compare_counts();
-        }
   for (int i = 0; i < MAX_HOLDS; i++) {
     if (!hold[i].used) continue;
     step++;
@@ -1026,18 +1294,116 @@ static void cleanup(void) {
     finalize(pid);
     compare_counts();
   }
+  if (bias != 0) {
+    step++;
+    op_bias(0);
+    compare_counts();
+  }
   tracef("end of input");
   for (int pid = 0; pid < npay; pid++)
     if (pay[pid].dropped == pay[pid].taken)
       diverge("payload %d is neither dropped nor taken exactly", pid);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static bool init;
-  if (!init) {
-    trace_live = getenv("FUZZ_TRACE") != NULL;
-    init = true;
+/* A real process-wide total at INT64_MAX, once per process, in a child so
+ * that its 8192 slots stay out of the fuzzer's registry: 8191 payloads of
+ * 2^50 bytes leave 2^50 - 1; one more of 2^50 is EXTREF_OVERFLOW with
+ * nothing changed, 2^50 - 1 fills the total exactly, then 1 more is
+ * EXTREF_OVERFLOW and 0 is fine; every byte comes back at the end. */
+#define NEAR_N 8193
+static int near_limit_child(void) {
+  static const extref_type_t ballast = {.struct_size = sizeof(extref_type_t),
+                                        .flags = EXTREF_TYPE_SEND,
+                                        .tag = {0x5eed, 0xba11a57},
+                                        .name = "Ballast",
+                                        .payload_size = 8};
+  static extref__slot_t *slots[NEAR_N];
+  static uint64_t word;
+  extref_stats_t st;
+  extref__slot_t *s;
+  int n = 0;
+  int64_t back = 0;
+  st.struct_size = sizeof st;
+#define NEAR_FAIL(...)                                                       \
+  do {                                                                       \
+    fprintf(stderr, "near_limit_check: " __VA_ARGS__);                       \
+    fprintf(stderr, "\n");                                                   \
+    return 1;                                                                \
+  } while (0)
+#define NEAR_TOTAL(want, live)                                               \
+  do {                                                                       \
+    if (extref_stats_get(&st) != EXTREF_OK ||                                \
+        st.external_bytes != (int64_t)(want) ||                              \
+        st.live_payloads != (uint64_t)(live))                                \
+      NEAR_FAIL("after %d payloads: total %lld, live %llu", n,               \
+                (long long)st.external_bytes,                                \
+                (unsigned long long)st.live_payloads);                       \
+  } while (0)
+  for (; n < 8191; n++)
+    if (extref__payload_new(&ballast, &word, NULL, MAXB, &slots[n]) !=
+        EXTREF_OK)
+      NEAR_FAIL("payload %d of 2^50 bytes refused", n);
+  NEAR_TOTAL(INT64_MAX - (MAXB - 1), n);
+  s = (extref__slot_t *)0x5e;
+  if (extref__payload_new(&ballast, &word, NULL, MAXB, &s) !=
+          EXTREF_OVERFLOW ||
+      s != (extref__slot_t *)0x5e || extref_last_error()->status !=
+                                         EXTREF_OVERFLOW)
+    NEAR_FAIL("2^50 more past INT64_MAX was not EXTREF_OVERFLOW");
+  NEAR_TOTAL(INT64_MAX - (MAXB - 1), n);
+  if (extref__payload_new(&ballast, &word, NULL, MAXB - 1, &slots[n]) !=
+      EXTREF_OK)
+    NEAR_FAIL("2^50 - 1 up to INT64_MAX exactly was refused");
+  n++;
+  NEAR_TOTAL(INT64_MAX, n);
+  if (extref__payload_new(&ballast, &word, NULL, 1, &s) != EXTREF_OVERFLOW)
+    NEAR_FAIL("1 byte past INT64_MAX was not EXTREF_OVERFLOW");
+  if (extref__payload_new(&ballast, &word, NULL, 0, &slots[n]) != EXTREF_OK)
+    NEAR_FAIL("0 bytes at INT64_MAX was refused");
+  n++;
+  NEAR_TOTAL(INT64_MAX, n);
+  for (int i = 0; i < n; i++) back += extref__payload_js_end(slots[i]);
+  if (back != INT64_MAX) NEAR_FAIL("gave back %lld bytes", (long long)back);
+  n = 0;
+  NEAR_TOTAL(0, 0);
+  return 0;
+}
+
+static void near_limit_check(void) {
+  int status;
+  pid_t child = fork();
+  if (child < 0) abort();
+  if (child == 0) _exit(near_limit_child());
+  if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "\n==== extref model divergence ====\n"
+                    "the process-wide total at INT64_MAX with 8192 real "
+                    "payloads failed (status %d)\n",
+            status);
+    __builtin_trap();
   }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  trace_live = getenv("FUZZ_TRACE") != NULL;
+  near_limit_check();
+  return 0;
+}
+
+/* Op 15: bits 5-6 of the op byte pick stats_get, a released hold, a copy of
+ * a borrow, or the bias of the process total. */
+static void op_misc(uint8_t op, uint8_t a) {
+  switch ((op >> 5) & 3) {
+  case 0: op_stats(a); break;
+  case 1: op_dead_hold(op, a); break;
+  case 2: op_copy(a); break;
+  default: op_bias(a); break;
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   in_ptr = data;
   in_left = size;
   reset();
@@ -1047,10 +1413,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cur[0] = '\0';
     switch (op & 15) {
     case 0: op_create(op, a); break;
-    case 1: op_borrow(a, false); break;
-    case 2: op_borrow(a, true); break;
+    case 1: op_borrow(op, a, false); break;
+    case 2: op_borrow(op, a, true); break;
     case 3: op_release(op, a); break;
-    case 4: op_stale_release(op, a); break;
+    case 4: op_copy_release(op, a); break;
     case 5: op_hold_new(op, a); break;
     case 6: op_hold_dup(op, a); break;
     case 7: op_hold_release(op, a); break;
@@ -1061,7 +1427,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 12: op_hold_clone_out(op, a); break;
     case 13: op_finalize(a); break;
     case 14: op_access(a); break;
-    default: op_stats(a); break;
+    default: op_misc(op, a); break;
     }
     compare_counts();
   }

@@ -203,20 +203,21 @@ test('extref_last_error_is_never_null', () => {
 });
 
 test('extref_status_name_and_text_of_unknown_values', () => {
-  for (const n of [17, 99, 1000, -1, 2147483647, -2147483648]) {
+  for (const n of [18, 99, 1000, -1, 2147483647, -2147483648]) {
     assert.equal(addon.statusName(n), 'EXTREF_UNKNOWN', String(n));
     assert.equal(addon.statusText(n), 'unknown status', String(n));
   }
   const names = new Set();
-  for (let n = 0; n <= 16; n++) {
+  for (let n = 0; n <= 17; n++) {
     names.add(addon.statusName(n));
     assert.ok(addon.statusText(n).length > 0);
     assert.notEqual(addon.statusText(n), 'unknown status');
   }
-  assert.equal(names.size, 17, 'status names are not distinct');
+  assert.equal(names.size, 18, 'status names are not distinct');
   assert.equal(addon.statusName(0), 'EXTREF_OK');
   assert.equal(addon.statusName(9), 'EXTREF_MUT_BORROWED');
   assert.equal(addon.statusName(16), 'EXTREF_HELD');
+  assert.equal(addon.statusName(17), 'EXTREF_NOT_MOVABLE');
 });
 
 test('extref_version_matches_the_header', () => {
