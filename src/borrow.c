@@ -177,6 +177,44 @@ extref_status_t extref__borrow_late(extref__slot_t *s, uint64_t state,
   return EXTREF_OK;
 }
 
+extref_status_t extref__borrow_other(extref__slot_t *s,
+                                     const extref_type_t *asked, bool excl,
+                                     extref_borrow_t *result) {
+  /* SEND payloads, on any thread: the inline record when no borrow is
+   * live, with one CAS on each word. */
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  if ((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
+      extref__is_send(head) && type_of(s) == asked) {
+    bool away = thread_of(s) != extref__thread_id();
+    uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
+    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
+    if (!(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) &&
+        !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))) {
+      uint64_t state =
+          (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
+      uint64_t field, n = w | count_bit(state, &field);
+      uint64_t nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
+                    EXTREF__BID_LIVE | state;
+      if (atomic_compare_exchange_strong_explicit(&s->count, &w, n,
+                                                  memory_order_acq_rel,
+                                                  memory_order_relaxed)) {
+        /* We took the count from "no borrow", so the inline record is
+         * ours; a borrower that came after us and went to the table may
+         * have moved the serial on, and then ours goes to the table too. */
+        if (!atomic_compare_exchange_strong_explicit(&s->bid, &b, nb,
+                                                     memory_order_acq_rel,
+                                                     memory_order_relaxed))
+          return extref__borrow_late(s, state, result);
+        result->payload =
+            atomic_load_explicit(&s->payload, memory_order_relaxed);
+        result->token = extref__handle(s, nb >> EXTREF__BID_SEQ_SHIFT);
+        return EXTREF_OK;
+      }
+    }
+  }
+  return extref__borrow(s, asked, excl, result);
+}
+
 extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
                                bool excl, extref_borrow_t *result) {
   uint64_t w, n, bit, field, head, state, serial;
@@ -308,33 +346,66 @@ stale:
                       "made by another copy of libextref");
 }
 
+/* A borrow whose payload lost its last owner with this release. */
+static __attribute__((noinline)) extref_status_t
+finish_last(extref__slot_t *s) {
+  extref__payload_finish(s, true);
+  return EXTREF_OK;
+}
+
+/* Releases that the thread-bound fast path below does not finish: the
+ * inline borrow of a SEND payload (one CAS on each word), then everything
+ * else. */
+static __attribute__((noinline)) extref_status_t
+release_other(extref_borrow_t *borrow) {
+  uint64_t serial;
+  extref__slot_t *s;
+  if (borrow == NULL) return release_full(borrow);
+  s = extref__handle_slot(borrow->token, &serial);
+  if (s != NULL) {
+    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
+    uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+    if ((b & EXTREF__BID_LIVE) && serial_of(b) == serial &&
+        extref__is_send(head) &&
+        atomic_compare_exchange_strong_explicit(
+            &s->bid, &b, b & ~EXTREF__BID_STATE, memory_order_acq_rel,
+            memory_order_relaxed)) {
+      if (give_back(s, head, b, borrow) == 0) return finish_last(s);
+      return EXTREF_OK;
+    }
+  }
+  return release_full(borrow);
+}
+
 EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
-  /* The common case: the live inline borrow, released on the payload's
-   * creating thread, or anywhere for SEND payloads. */
+  /* The common case: the live inline borrow of a thread-bound payload,
+   * released on its creating thread. Plain loads and stores. */
   if (EXTREF__LIKELY(borrow != NULL)) {
-    uint64_t serial;
-    extref__slot_t *s = extref__handle_slot(borrow->token, &serial);
+    uint64_t raw = borrow->token ^ extref__region.key;
+    extref__slot_t *s = extref__slot_at(raw & EXTREF__INDEX_MASK);
     if (EXTREF__LIKELY(s != NULL)) {
-      uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
-      if (EXTREF__LIKELY((b & EXTREF__BID_LIVE) && serial_of(b) == serial)) {
-        uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-        if (!extref__is_send(head)) {
-          if (EXTREF__UNLIKELY(thread_of(s) != extref__thread_id()))
-            return release_full(borrow); /* EXTREF_WRONG_THREAD */
-          atomic_store_explicit(&s->bid, b & ~EXTREF__BID_STATE,
-                                memory_order_relaxed);
-        } else if (!atomic_compare_exchange_strong_explicit(
-                       &s->bid, &b, b & ~EXTREF__BID_STATE,
-                       memory_order_acq_rel, memory_order_relaxed)) {
-          return release_full(borrow);
-        }
-        if (EXTREF__UNLIKELY(give_back(s, head, b, borrow) == 0))
-          extref__payload_finish(s, true);
+      uint64_t b = atomic_load_explicit(&s->bid, memory_order_relaxed);
+      uint64_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
+      if (EXTREF__LIKELY(
+              (b & EXTREF__BID_LIVE) &&
+              serial_of(b) == (raw >> EXTREF__INDEX_BITS) &&
+              !extref__is_send(head) &&
+              atomic_load_explicit(&s->thread, memory_order_relaxed) ==
+                  extref__thread_id_fast())) {
+        uint64_t w = atomic_load_explicit(&s->count, memory_order_relaxed);
+        uint64_t n =
+            w - ((b & EXTREF__BID_EXCL) ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE);
+        atomic_store_explicit(&s->bid, b & ~EXTREF__BID_STATE,
+                              memory_order_relaxed);
+        atomic_store_explicit(&s->count, n, memory_order_relaxed);
+        borrow->payload = NULL;
+        borrow->token = 0;
+        if (EXTREF__UNLIKELY(n == 0)) return finish_last(s);
         return EXTREF_OK;
       }
     }
   }
-  return release_full(borrow);
+  return release_other(borrow);
 }
 
 extref_status_t extref__clone_out(extref__slot_t *s, const extref_type_t *asked,

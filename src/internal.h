@@ -48,6 +48,13 @@ static inline uint64_t extref__thread_id(void) {
   return t;
 }
 
+/* The calling thread's serial, or 0 before its first call into the library.
+ * Fast paths compare it with a payload's creating thread, which is never
+ * 0: a thread without a serial yet takes the full path. */
+static inline uint64_t extref__thread_id_fast(void) {
+  return extref__thread_serial;
+}
+
 /* Registers prepare/parent/child handlers with pthread_atfork once per
  * lock, so that a child of fork() never finds one of the library's locks
  * held by a thread that does not exist in it. */
@@ -192,8 +199,8 @@ static inline extref__slot_t *extref__slot_from_ptr(const void *p) {
   uintptr_t off = (uintptr_t)p - extref__region.base;
   uintptr_t used =
       atomic_load_explicit(&extref__region.used_bytes, memory_order_acquire);
-  if (EXTREF__UNLIKELY(off >= used || (off & (EXTREF__SLOT_SIZE - 1)) != 0 ||
-                       off == 0))
+  /* Slot 0 passes but is never handed out: its kind reads FREE. */
+  if (EXTREF__UNLIKELY(off >= used || (off & (EXTREF__SLOT_SIZE - 1)) != 0))
     return NULL;
   return (extref__slot_t *)p;
 }
@@ -202,12 +209,12 @@ static inline uint64_t extref__slot_index(const extref__slot_t *s) {
   return ((uintptr_t)s - extref__region.base) / EXTREF__SLOT_SIZE;
 }
 
-/* The slot at index i, or NULL if i was never handed out (or is 0). */
+/* The slot at index i (below 2^24), or NULL if i was never handed out.
+ * Slot 0 is never handed out: its kind reads FREE. */
 static inline extref__slot_t *extref__slot_at(uint64_t i) {
   uintptr_t used =
       atomic_load_explicit(&extref__region.used_bytes, memory_order_acquire);
-  if (EXTREF__UNLIKELY(i - 1 >= used / EXTREF__SLOT_SIZE - 1 || used == 0))
-    return NULL;
+  if (EXTREF__UNLIKELY(i * EXTREF__SLOT_SIZE >= used)) return NULL;
   return (extref__slot_t *)(extref__region.base + i * EXTREF__SLOT_SIZE);
 }
 
@@ -310,60 +317,51 @@ EXTREF__HIDDEN extref_status_t extref__borrow(extref__slot_t *s,
                                               bool exclusive,
                                               extref_borrow_t *result);
 
+/* Every borrow the inline path below does not finish: SEND payloads (one
+ * CAS on each word when the inline record is free), then the full path. */
+EXTREF__HIDDEN extref_status_t extref__borrow_other(extref__slot_t *s,
+                                                    const extref_type_t *asked,
+                                                    bool excl,
+                                                    extref_borrow_t *result);
+
+/* The common case inline: a live thread-bound payload of exactly the asked
+ * descriptor on its creating thread, no borrow live (so the inline record
+ * is free): plain loads and stores, nothing else. */
+static inline __attribute__((always_inline)) extref_status_t
+extref__borrow_inline(extref__slot_t *s, const extref_type_t *asked,
+                      bool excl, extref_borrow_t *result) {
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+  if (EXTREF__LIKELY(
+          (head & (EXTREF__KIND_MASK | EXTREF__HEAD_SEND)) ==
+              EXTREF__KIND_PAYLOAD &&
+          atomic_load_explicit(&s->type, memory_order_relaxed) == asked &&
+          atomic_load_explicit(&s->thread, memory_order_relaxed) ==
+              extref__thread_id_fast())) {
+    uint64_t w = atomic_load_explicit(&s->count, memory_order_relaxed);
+    uint64_t b = atomic_load_explicit(&s->bid, memory_order_relaxed);
+    if (EXTREF__LIKELY(!(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) &&
+                       !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE)))) {
+      uint64_t nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
+                    EXTREF__BID_LIVE | (excl ? EXTREF__BID_EXCL : 0);
+      atomic_store_explicit(&s->count,
+                            w | (excl ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE),
+                            memory_order_relaxed);
+      atomic_store_explicit(&s->bid, nb, memory_order_relaxed);
+      result->payload =
+          atomic_load_explicit(&s->payload, memory_order_relaxed);
+      result->token = extref__handle(s, nb >> EXTREF__BID_SEQ_SHIFT);
+      return EXTREF_OK;
+    }
+  }
+  return extref__borrow_other(s, asked, excl, result);
+}
+
 /* Records in the table a borrow (state: EXTREF__BID_EXCL, _AWAY) whose
- * count the inline path below took but whose inline record it lost. */
+ * count the SEND inline path took but whose inline record it lost. */
 EXTREF__HIDDEN extref_status_t extref__borrow_late(extref__slot_t *s,
                                                    uint64_t state,
                                                    extref_borrow_t *result);
 
-/* The common case inline: a live payload of exactly the asked descriptor,
- * on its creating thread or SEND, no borrow live (so the inline record is
- * free), no conflict. Thread-bound payloads change both words with plain
- * stores, SEND ones with one CAS each. Anything else takes the full path
- * above. */
-static inline extref_status_t extref__borrow_inline(extref__slot_t *s,
-                                                    const extref_type_t *asked,
-                                                    bool excl,
-                                                    extref_borrow_t *result) {
-  uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-  if (EXTREF__LIKELY((head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
-                     atomic_load_explicit(&s->type, memory_order_relaxed) ==
-                         asked)) {
-    bool away = atomic_load_explicit(&s->thread, memory_order_relaxed) !=
-                extref__thread_id();
-    uint64_t w, b, n, nb, state;
-    if (EXTREF__UNLIKELY(away && !extref__is_send(head))) goto full;
-    w = atomic_load_explicit(&s->count, memory_order_acquire);
-    b = atomic_load_explicit(&s->bid, memory_order_acquire);
-    if (EXTREF__UNLIKELY((w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) ||
-                         (b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))))
-      goto full;
-    state = (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
-    n = w | (excl ? (away ? EXTREF__EX_AWAY : EXTREF__EX_HOME)
-                  : (away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE));
-    nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) | EXTREF__BID_LIVE |
-         state;
-    if (!extref__is_send(head)) {
-      atomic_store_explicit(&s->count, n, memory_order_relaxed);
-      atomic_store_explicit(&s->bid, nb, memory_order_relaxed);
-    } else {
-      if (!atomic_compare_exchange_strong_explicit(
-              &s->count, &w, n, memory_order_acq_rel, memory_order_relaxed))
-        goto full;
-      /* We took the count from "no borrow", so the inline record is ours;
-       * a borrower that came after us and went to the table may have moved
-       * the serial on, and then ours goes to the table too. */
-      if (!atomic_compare_exchange_strong_explicit(
-              &s->bid, &b, nb, memory_order_acq_rel, memory_order_relaxed))
-        return extref__borrow_late(s, state, result);
-    }
-    result->payload = atomic_load_explicit(&s->payload, memory_order_relaxed);
-    result->token = extref__handle(s, nb >> EXTREF__BID_SEQ_SHIFT);
-    return EXTREF_OK;
-  }
-full:
-  return extref__borrow(s, asked, excl, result);
-}
 /* Records why an access to s was refused ("cannot <verb> <Type>[ mutably]:
  * ..."), naming where the conflicting borrow is, and returns st. */
 EXTREF__HIDDEN extref_status_t extref__refuse(const extref__slot_t *s,
