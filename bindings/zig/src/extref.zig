@@ -2,7 +2,7 @@
 //! tag, borrows as values with release(), holds, and a Zig error set for the
 //! library's statuses.
 //!
-//! The declarations below mirror include/extref.h (ABI version 1) by hand;
+//! The declarations below mirror include/extref.h (ABI version 1.1) by hand;
 //! `zig build test` checks their sizes, offsets and values against what the
 //! C compiler makes of the installed header (src/layout.c).
 //!
@@ -47,7 +47,16 @@ pub const CloneFn = *const fn (
     type_data: ?*anyopaque,
 ) callconv(.c) c_int;
 
-/// extref_type_t.
+/// extref_move_cb (1.1): moves *payload into dst and frees the payload's
+/// storage with the creator's allocator, without dropping; non-zero: nothing
+/// moved.
+pub const MoveFn = *const fn (
+    payload: ?*anyopaque,
+    dst: ?*anyopaque,
+    type_data: ?*anyopaque,
+) callconv(.c) c_int;
+
+/// extref_type_t (1.1: with `move`).
 pub const TypeDesc = extern struct {
     struct_size: u32,
     flags: u32,
@@ -57,6 +66,7 @@ pub const TypeDesc = extern struct {
     drop: ?DropFn,
     clone: ?CloneFn,
     type_data: ?*anyopaque,
+    move: ?MoveFn,
 };
 
 /// extref_borrow_t: a zeroed borrow is empty.
@@ -110,6 +120,7 @@ pub const Status = enum(c_int) {
     bad_size = 14,
     overflow = 15,
     held = 16,
+    not_movable = 17,
     _,
 };
 
@@ -131,6 +142,7 @@ pub const Error = error{
     BadSize,
     Overflow,
     Held,
+    NotMovable,
     Unknown,
 };
 
@@ -154,6 +166,7 @@ pub fn check(status: Status) Error!void {
         .bad_size => error.BadSize,
         .overflow => error.Overflow,
         .held => error.Held,
+        .not_movable => error.NotMovable,
         _ => error.Unknown,
     };
 }
@@ -178,6 +191,7 @@ pub fn statusOf(err: Error) Status {
         error.BadSize => .bad_size,
         error.Overflow => .overflow,
         error.Held => .held,
+        error.NotMovable => .not_movable,
         error.Unknown => @fromBackingInt(@intCast(-1)),
     };
 }
@@ -344,6 +358,7 @@ pub fn Type(
             .drop = &drop,
             .clone = if (options.cloneable) &clone else null,
             .type_data = null,
+            .move = null,
         };
 
         fn drop(payload: ?*anyopaque, _: ?*anyopaque, _: ?Env) callconv(.c) void {
@@ -431,6 +446,7 @@ pub const c = struct {
     pub extern "extref" fn extref_external_mut_ref(env: Env, value: ?Value, type: *const TypeDesc, result: *RawBorrow) Status;
     pub extern "extref" fn extref_external_clone_out(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
     pub extern "extref" fn extref_external_take(env: Env, value: ?Value, type: *const TypeDesc, result: *?*anyopaque) Status;
+    pub extern "extref" fn extref_external_take_into(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
     pub extern "extref" fn extref_external_hold(env: Env, value: ?Value, type: *const TypeDesc, result: *?*RawHold) Status;
     pub extern "extref" fn extref_borrow_release(borrow: ?*RawBorrow) Status;
     pub extern "extref" fn extref_hold_ref(hold: ?*RawHold, result: *RawBorrow) Status;

@@ -39,7 +39,7 @@ fn layoutOf(comptime T: type, comptime fields: []const []const u8) [2 + 2 * fiel
 test "abi_layout_matches_header" {
     const ours = layoutOf(extref.Tag, &.{ "lower", "upper" }) ++
         layoutOf(extref.TypeDesc, &.{
-            "struct_size", "flags", "tag", "name", "payload_size", "drop", "clone", "type_data",
+            "struct_size", "flags", "tag", "name", "payload_size", "drop", "clone", "type_data", "move",
         }) ++
         layoutOf(extref.RawBorrow, &.{ "payload", "token" }) ++
         layoutOf(extref.RawError, &.{ "status", "napi_status", "message" }) ++
