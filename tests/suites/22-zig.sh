@@ -5,8 +5,13 @@
 #     addon zig-out/lib/extref_zig.node;
 #   - the unit tests of extref.zig (`zig build test-bin`, one line each):
 #     layout against translate-c of extref.h, statuses, descriptors;
+#   - compile-fail cases (bindings/zig/test/compile_fail/*.zig): each must
+#     fail with the message its `//! expect:` line names; ok_control.zig
+#     (`//! expect-ok`) must compile;
 #   - node:test cases driving the addon (bindings/zig/test/*.test.mjs),
-#     then the same cases under Bun and Deno.
+#     with the C test addon of tests/runtime (tests/runtime/build.sh) as
+#     the other module for take across modules; then the same cases under
+#     Bun and Deno.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cross/lib.sh"
 need_stage
@@ -58,6 +63,34 @@ if out="$(zig build -j2 test-bin 2>&1)"; then
 else
   fail "zig_build_unit_tests"
   tail -25 <<<"$out" | sed 's/^/    /'
+fi
+
+# Compile-fail cases: semantic analysis only (-fno-emit-bin), under a second.
+for f in test/compile_fail/*.zig; do
+  name="zig compile_fail: $(basename "$f" .zig)"
+  want="$(sed -nE 's|^//! expect: (.*)$|\1|p' "$f" | head -1)"
+  out="$(zig build-obj -fno-emit-bin -lc --dep extref -Mroot="$f" \
+    -Mextref=src/extref.zig 2>&1)"
+  rc=$?
+  if grep -q '^//! expect-ok' "$f"; then
+    if [ "$rc" -eq 0 ]; then pass "$name (compiles)"; else
+      fail "$name (should compile)"; tail -10 <<<"$out" | sed 's/^/    /'; fi
+  elif [ -z "$want" ]; then
+    fail "$name: no //! expect: line"
+  elif [ "$rc" -ne 0 ] && grep -qF -- "$want" <<<"$out"; then
+    pass "$name"
+  else
+    fail "$name (expected a compile error: $want)"
+    tail -10 <<<"$out" | sed 's/^/    /'
+  fi
+done
+
+# The C test addon: the other module of the take-across-modules cases.
+if out="$("$EXTREF_ROOT/tests/runtime/build.sh" 2>&1)"; then
+  export EXTREF_C_ADDON="$EXTREF_ROOT/tests/runtime/build/extref_test.node"
+else
+  fail "build the C test addon (tests/runtime/build.sh)"
+  tail -15 <<<"$out" | sed 's/^/    /'
 fi
 
 export EXTREF_ZIG_ADDON="$ADDON"

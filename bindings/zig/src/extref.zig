@@ -2,7 +2,7 @@
 //! tag, borrows as values with release(), holds, and a Zig error set for the
 //! library's statuses.
 //!
-//! The declarations below mirror include/extref.h (ABI version 1) by hand;
+//! The declarations below mirror include/extref.h (ABI version 1.1) by hand;
 //! `zig build test` checks their sizes, offsets and values against what the
 //! C compiler makes of the installed header (src/layout.c).
 //!
@@ -12,12 +12,23 @@
 //!     }, "Counter", .{ .flags = extref.type_send });
 //!
 //!     var r = try CounterType.ref(env, value);
-//!     defer r.release() catch {};
+//!     defer r.release();
 //!     const n = r.get().value;
 //!
-//! Payloads created here are allocated with the C allocator and dropped by
-//! destroying them, after calling `deinit(*T)` when T declares one. Clone-out
-//! copies bitwise, or calls `clone(*const T) !T` when T declares one.
+//! Handles (Ref, MutRef, Hold) are released through a pointer to the
+//! variable, which release poisons: a second release of the same variable
+//! is error.InvalidArg (tryRelease) and get() on it panics. `release()`
+//! returns nothing and reports a failure loudly (std.log.err, scope
+//! .extref, and releaseFailures()); `tryRelease()` returns it.
+//!
+//! Payloads created here are allocated with the type's allocator (the C
+//! allocator unless TypeOptions.allocator says otherwise) and dropped by
+//! destroying them, after calling `deinit(*T)` when T declares one. The
+//! type's move (ABI 1.1) moves the T out and frees with that same
+//! allocator, so `take` works whichever module created the payload.
+//! Clone-out calls `clone(*const T) !T` when T declares one, or copies
+//! bitwise when T is plain data (no deinit, no pointers); otherwise the
+//! type is not cloneable unless TypeOptions.cloneable says so.
 //! Context: as in extref.h; functions taking an Env run on its JS thread.
 
 const std = @import("std");
@@ -47,7 +58,16 @@ pub const CloneFn = *const fn (
     type_data: ?*anyopaque,
 ) callconv(.c) c_int;
 
-/// extref_type_t.
+/// extref_move_cb (1.1): moves *payload into dst and frees the payload's
+/// storage with the creator's allocator, without dropping; non-zero: nothing
+/// moved.
+pub const MoveFn = *const fn (
+    payload: ?*anyopaque,
+    dst: ?*anyopaque,
+    type_data: ?*anyopaque,
+) callconv(.c) c_int;
+
+/// extref_type_t (1.1: with `move`).
 pub const TypeDesc = extern struct {
     struct_size: u32,
     flags: u32,
@@ -57,6 +77,7 @@ pub const TypeDesc = extern struct {
     drop: ?DropFn,
     clone: ?CloneFn,
     type_data: ?*anyopaque,
+    move: ?MoveFn,
 };
 
 /// extref_borrow_t: a zeroed borrow is empty.
@@ -110,6 +131,7 @@ pub const Status = enum(c_int) {
     bad_size = 14,
     overflow = 15,
     held = 16,
+    not_movable = 17,
     _,
 };
 
@@ -131,6 +153,7 @@ pub const Error = error{
     BadSize,
     Overflow,
     Held,
+    NotMovable,
     Unknown,
 };
 
@@ -154,6 +177,7 @@ pub fn check(status: Status) Error!void {
         .bad_size => error.BadSize,
         .overflow => error.Overflow,
         .held => error.Held,
+        .not_movable => error.NotMovable,
         _ => error.Unknown,
     };
 }
@@ -178,6 +202,7 @@ pub fn statusOf(err: Error) Status {
         error.BadSize => .bad_size,
         error.Overflow => .overflow,
         error.Held => .held,
+        error.NotMovable => .not_movable,
         error.Unknown => @fromBackingInt(@intCast(-1)),
     };
 }
@@ -226,81 +251,154 @@ pub fn versionString() [:0]const u8 {
 }
 
 // ---- Borrows and holds -------------------------------------------------------
+//
+// Every handle is released through a pointer to the variable that holds it,
+// and release poisons that variable: a second release through it is
+// error.InvalidArg (and changes nothing), get() on it panics. Zig cannot
+// stop a handle struct from being copied by value; a copy released after
+// the original (or the original after a copy) is caught by the library's
+// identity checks: error.InvalidArg, nothing changed, never another
+// handle's count.
+//
+// Two ways to release:
+//   - `release()` returns nothing, so `defer x.release();` is the idiom. A
+//     failure is never silent: it is logged with std.log.err (scope
+//     .extref; route it with std.Options.logFn) and counted in
+//     releaseFailures(). error.WrongThread (a thread-bound payload released
+//     off its creating thread) leaves the handle live and unpoisoned: it
+//     must still be released on the creating thread, or it is leaked.
+//   - `tryRelease()` returns the error for code that handles it.
 
-/// Ends a raw borrow (of either kind).
+/// The extref log scope: failures of release() are logged here.
+pub const log = std.log.scoped(.extref);
+
+var release_failures: std.atomic.Value(u64) = .init(0);
+
+/// How many release() calls (of any handle, any thread) failed and were
+/// logged since the process started.
+pub fn releaseFailures() u64 {
+    return release_failures.load(.monotonic);
+}
+
+fn reportRelease(comptime what: []const u8, err: Error) void {
+    _ = release_failures.fetchAdd(1, .monotonic);
+    const msg = if (lastError().status == statusOf(err)) lastMessage() else statusText(statusOf(err));
+    if (err == error.WrongThread) {
+        log.err(what ++ ".release() failed, {s}: {s}; it stays live: " ++
+            "release it on its creating thread or it is leaked", .{ statusName(statusOf(err)), msg });
+    } else {
+        log.err(what ++ ".release() failed, {s}: {s}", .{ statusName(statusOf(err)), msg });
+    }
+}
+
+/// Ends a raw borrow (of either kind); the library empties *b on success.
 pub fn releaseRaw(b: *RawBorrow) Error!void {
     return check(c.extref_borrow_release(b));
 }
 
-/// A shared borrow of a T (like &T). A value: copy it and you still hold one
-/// borrow; call release() exactly once.
+/// Ends the borrow in *raw; poisons it (zeroes it) unless it stays live
+/// (error.WrongThread).
+fn releaseBorrow(raw: *RawBorrow) Error!void {
+    check(c.extref_borrow_release(raw)) catch |err| {
+        if (err != error.WrongThread) raw.* = .{};
+        return err;
+    };
+    raw.* = .{};
+}
+
+fn BorrowOf(comptime Ptr: type, comptime what: []const u8) type {
+    return struct {
+        const Self = @This();
+        raw: RawBorrow,
+
+        /// The payload, valid until this borrow is released. Panics on a
+        /// released (poisoned) borrow.
+        pub fn get(self: *const Self) Ptr {
+            const p = self.raw.payload orelse
+                @panic("extref: get() on a released " ++ what);
+            return @ptrCast(@alignCast(p));
+        }
+
+        /// Ends the borrow and poisons *self. Never fails silently: a
+        /// failure is logged (std.log.err, scope .extref) and counted in
+        /// releaseFailures(). On error.WrongThread the borrow stays live;
+        /// release it on the payload's creating thread.
+        pub fn release(self: *Self) void {
+            self.tryRelease() catch |err| reportRelease(what, err);
+        }
+
+        /// Ends the borrow and poisons *self, or says why not:
+        /// error.InvalidArg (released already, through this variable or a
+        /// copy; nothing changed); error.WrongThread (a thread-bound
+        /// payload off its creating thread: the borrow stays live).
+        pub fn tryRelease(self: *Self) Error!void {
+            return releaseBorrow(&self.raw);
+        }
+    };
+}
+
+/// A shared borrow of a T (like &T). Keep it in a `var` and release it
+/// once, through that variable: `defer r.release();`.
 pub fn Ref(comptime T: type) type {
-    return struct {
-        const Self = @This();
-        raw: RawBorrow,
-
-        pub fn get(self: Self) *const T {
-            return @ptrCast(@alignCast(self.raw.payload.?));
-        }
-
-        /// Ends the borrow. error.InvalidArg when it was already released;
-        /// error.WrongThread (the borrow stays live) for a thread-bound
-        /// payload off its thread.
-        pub fn release(self: *Self) Error!void {
-            return check(c.extref_borrow_release(&self.raw));
-        }
-    };
+    return BorrowOf(*const T, "Ref");
 }
 
-/// An exclusive borrow of a T (like &mut T).
+/// An exclusive borrow of a T (like &mut T). As Ref.
 pub fn MutRef(comptime T: type) type {
-    return struct {
-        const Self = @This();
-        raw: RawBorrow,
-
-        pub fn get(self: Self) *T {
-            return @ptrCast(@alignCast(self.raw.payload.?));
-        }
-
-        pub fn release(self: *Self) Error!void {
-            return check(c.extref_borrow_release(&self.raw));
-        }
-    };
+    return BorrowOf(*T, "MutRef");
 }
 
-/// A counted owner of a T payload (like Arc<T>). release() it exactly once;
-/// dup() makes another.
+/// A counted owner of a T payload (like Arc<T>), independent of the garbage
+/// collector. Keep it in a `var` and release it once through that variable;
+/// dup() makes another. A released hold is poisoned (null): every call on
+/// it is error.InvalidArg.
 pub fn Hold(comptime T: type) type {
     return struct {
         const Self = @This();
-        raw: *RawHold,
+        raw: ?*RawHold,
 
-        pub fn ref(self: Self) Error!Ref(T) {
+        pub fn ref(self: *const Self) Error!Ref(T) {
             var b: RawBorrow = .{};
             try check(c.extref_hold_ref(self.raw, &b));
             return .{ .raw = b };
         }
 
-        pub fn mutRef(self: Self) Error!MutRef(T) {
+        pub fn mutRef(self: *const Self) Error!MutRef(T) {
             var b: RawBorrow = .{};
             try check(c.extref_hold_mut_ref(self.raw, &b));
             return .{ .raw = b };
         }
 
-        pub fn cloneOut(self: Self) Error!T {
+        pub fn cloneOut(self: *const Self) Error!T {
             var out: T = undefined;
             try check(c.extref_hold_clone_out(self.raw, &out, @sizeOf(T)));
             return out;
         }
 
-        pub fn dup(self: Self) Error!Self {
+        pub fn dup(self: *const Self) Error!Self {
             var h: ?*RawHold = null;
             try check(c.extref_hold_dup(self.raw, &h));
             return .{ .raw = h.? };
         }
 
-        pub fn release(self: Self) Error!void {
-            return check(c.extref_hold_release(self.raw));
+        /// Ends the hold and poisons *self. Never fails silently: a failure
+        /// is logged (std.log.err, scope .extref) and counted in
+        /// releaseFailures(). On error.WrongThread the hold stays live.
+        pub fn release(self: *Self) void {
+            self.tryRelease() catch |err| reportRelease("Hold", err);
+        }
+
+        /// Ends the hold and poisons *self, or says why not:
+        /// error.InvalidArg (released already through this variable, which
+        /// the binding knows without asking the library, or through a copy;
+        /// nothing changed); error.WrongThread (the hold stays live).
+        pub fn tryRelease(self: *Self) Error!void {
+            const h = self.raw orelse return error.InvalidArg;
+            check(c.extref_hold_release(h)) catch |err| {
+                if (err != error.WrongThread) self.raw = null;
+                return err;
+            };
+            self.raw = null;
         }
     };
 }
@@ -310,8 +408,26 @@ pub fn Hold(comptime T: type) type {
 pub const TypeOptions = struct {
     /// type_send, type_js_drop.
     flags: u32 = 0,
-    /// false: no clone callback (clone-out reports error.NotCloneable).
-    cloneable: bool = true,
+    /// Whether clone-out works (error.NotCloneable when it does not).
+    ///   null (the default): cloneable when T declares
+    ///     `clone(*const T) !T`, or when T is plain data (isPlainData: no
+    ///     deinit, no pointers anywhere), copied bitwise. A T with deinit
+    ///     and no clone is not cloneable: a bitwise copy would share what
+    ///     deinit frees.
+    ///   true: cloneable, a compile error when T has deinit and no clone;
+    ///     bitwise for a T without deinit (pointers are then copied: you
+    ///     opted in).
+    ///   false: not cloneable.
+    cloneable: ?bool = null,
+    /// Whether take works (error.NotMovable when it does not). The move
+    /// calls `move(*T) !T` when T declares one (an error means nothing
+    /// moved: leave *self as it was), else moves bitwise; then it frees the
+    /// payload's storage with `allocator`, without deinit.
+    movable: bool = true,
+    /// The allocator of the payloads `create` makes; the drop and the move
+    /// free with it, so a payload is freed by the allocator that made it
+    /// whichever module drops or takes it.
+    allocator: std.mem.Allocator = std.heap.c_allocator,
 };
 
 fn hasDecl(comptime T: type, comptime name: []const u8) bool {
@@ -321,17 +437,52 @@ fn hasDecl(comptime T: type, comptime name: []const u8) bool {
     };
 }
 
-/// The allocator behind payloads that Zig creates.
+/// Plain data: no deinit and no pointers (nor opaque or function types)
+/// anywhere inside. A bitwise copy of plain data is an independent value.
+pub fn isPlainData(comptime T: type) bool {
+    if (hasDecl(T, "deinit")) return false;
+    return switch (@typeInfo(T)) {
+        .void, .bool, .int, .float, .@"enum" => true,
+        .array => |a| isPlainData(a.child),
+        .vector => |v| isPlainData(v.child),
+        .optional => |o| isPlainData(o.child),
+        .@"struct" => |s| inline for (s.field_types) |F| {
+            if (!isPlainData(F)) break false;
+        } else true,
+        .@"union" => |u| inline for (u.field_types) |F| {
+            if (!isPlainData(F)) break false;
+        } else true,
+        else => false,
+    };
+}
+
+/// The allocator behind payloads that Zig creates, unless
+/// TypeOptions.allocator names another.
 pub const allocator = std.heap.c_allocator;
 
 /// The descriptor of payload type T with the given tag, and the typed
 /// operations on its externals. `descriptor` has static storage.
+///
+/// T may declare:
+///   `deinit(*T) void`        run by the drop (never by take);
+///   `clone(*const T) !T`     clone-out; an error is error.CloneFailed;
+///   `move(*T) !T`            take's move; an error is error.NotMovable and
+///                            must leave *self as it was.
+/// A panic in any of them aborts the process: Zig panics cannot be caught.
 pub fn Type(
     comptime T: type,
     comptime tag: Tag,
     comptime name: [:0]const u8,
     comptime options: TypeOptions,
 ) type {
+    const has_deinit = hasDecl(T, "deinit");
+    const has_clone = hasDecl(T, "clone");
+    const cloneable = options.cloneable orelse (has_clone or isPlainData(T));
+    if (cloneable and has_deinit and !has_clone) @compileError(name ++ ": " ++
+        @typeName(T) ++ " has deinit but no clone(*const T) !T: a bitwise clone " ++
+        "would share what deinit frees; declare clone or set .cloneable = false");
+    const alloc = options.allocator;
+
     return struct {
         pub const Payload = T;
 
@@ -342,14 +493,15 @@ pub fn Type(
             .name = name.ptr,
             .payload_size = @sizeOf(T),
             .drop = &drop,
-            .clone = if (options.cloneable) &clone else null,
+            .clone = if (cloneable) &clone else null,
             .type_data = null,
+            .move = if (options.movable) &move else null,
         };
 
         fn drop(payload: ?*anyopaque, _: ?*anyopaque, _: ?Env) callconv(.c) void {
             const p: *T = @ptrCast(@alignCast(payload.?));
-            if (comptime hasDecl(T, "deinit")) p.deinit();
-            allocator.destroy(p);
+            if (comptime has_deinit) p.deinit();
+            alloc.destroy(p);
         }
 
         fn clone(
@@ -359,7 +511,7 @@ pub fn Type(
         ) callconv(.c) c_int {
             const src: *const T = @ptrCast(@alignCast(payload.?));
             const out: *T = @ptrCast(@alignCast(dst.?));
-            if (comptime hasDecl(T, "clone")) {
+            if (comptime has_clone) {
                 out.* = src.clone() catch return 1;
             } else {
                 out.* = src.*;
@@ -367,14 +519,29 @@ pub fn Type(
             return 0;
         }
 
+        /// The creator's move: the T into dst, the storage freed with this
+        /// type's allocator, no deinit. Non-zero: nothing moved.
+        fn move(payload: ?*anyopaque, dst: ?*anyopaque, _: ?*anyopaque) callconv(.c) c_int {
+            const p: *T = @ptrCast(@alignCast(payload.?));
+            const out: *T = @ptrCast(@alignCast(dst.?));
+            if (comptime hasDecl(T, "move")) {
+                out.* = p.move() catch return 1;
+            } else {
+                out.* = p.*;
+            }
+            alloc.destroy(p);
+            return 0;
+        }
+
         /// Moves value into a new payload and wraps it in a new external.
+        /// On failure the value is still the caller's.
         pub fn create(env: Env, value: T, external_bytes: i64) Error!Value {
-            const p = allocator.create(T) catch return error.NoMemory;
+            const p = alloc.create(T) catch return error.NoMemory;
             p.* = value;
             var result: ?Value = null;
             const s = c.extref_external_create(env, &descriptor, p, external_bytes, &result);
             check(s) catch |err| {
-                allocator.destroy(p);
+                alloc.destroy(p);
                 return err;
             };
             return result.?;
@@ -392,22 +559,27 @@ pub fn Type(
             return .{ .raw = b };
         }
 
+        /// A copy made by this type's clone (not the creator's).
         pub fn cloneOut(env: Env, value: ?Value) Error!T {
             var out: T = undefined;
             try check(c.extref_external_clone_out(env, value, &descriptor, &out, @sizeOf(T)));
             return out;
         }
 
-        /// Moves the payload out and frees its box. Only for payloads that
-        /// Zig created (through create); for another creator use takeRaw.
+        /// Moves the payload out (ABI 1.1 take-into): the creator's move
+        /// runs, so the creator's allocator frees the creator's storage,
+        /// whichever module or language created it. The T returned is the
+        /// caller's: deinit it when T has deinit (the drop never runs).
+        /// error.NotMovable: the creator's type has no move, or it failed.
         pub fn take(env: Env, value: ?Value) Error!T {
-            const p = try takeRaw(env, value);
-            const out = p.*;
-            allocator.destroy(p);
+            var out: T = undefined;
+            try check(c.extref_external_take_into(env, value, &descriptor, &out, @sizeOf(T)));
             return out;
         }
 
-        /// Moves the payload out; the caller frees it the creator's way.
+        /// Moves the payload out with the 1.0 extref_external_take: the
+        /// pointer the creator allocated. The caller must free it the
+        /// creator's way, which only the creator knows; prefer take.
         pub fn takeRaw(env: Env, value: ?Value) Error!*T {
             var p: ?*anyopaque = null;
             try check(c.extref_external_take(env, value, &descriptor, &p));
@@ -431,6 +603,7 @@ pub const c = struct {
     pub extern "extref" fn extref_external_mut_ref(env: Env, value: ?Value, type: *const TypeDesc, result: *RawBorrow) Status;
     pub extern "extref" fn extref_external_clone_out(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
     pub extern "extref" fn extref_external_take(env: Env, value: ?Value, type: *const TypeDesc, result: *?*anyopaque) Status;
+    pub extern "extref" fn extref_external_take_into(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
     pub extern "extref" fn extref_external_hold(env: Env, value: ?Value, type: *const TypeDesc, result: *?*RawHold) Status;
     pub extern "extref" fn extref_borrow_release(borrow: ?*RawBorrow) Status;
     pub extern "extref" fn extref_hold_ref(hold: ?*RawHold, result: *RawBorrow) Status;

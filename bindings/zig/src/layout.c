@@ -27,6 +27,7 @@ const size_t extref_zig_layout[] = {
     FIELD(extref_type_t, drop),
     FIELD(extref_type_t, clone),
     FIELD(extref_type_t, type_data),
+    FIELD(extref_type_t, move),
     SIZE(extref_borrow_t),
     FIELD(extref_borrow_t, payload),
     FIELD(extref_borrow_t, token),

@@ -39,7 +39,7 @@ fn layoutOf(comptime T: type, comptime fields: []const []const u8) [2 + 2 * fiel
 test "abi_layout_matches_header" {
     const ours = layoutOf(extref.Tag, &.{ "lower", "upper" }) ++
         layoutOf(extref.TypeDesc, &.{
-            "struct_size", "flags", "tag", "name", "payload_size", "drop", "clone", "type_data",
+            "struct_size", "flags", "tag", "name", "payload_size", "drop", "clone", "type_data", "move",
         }) ++
         layoutOf(extref.RawBorrow, &.{ "payload", "token" }) ++
         layoutOf(extref.RawError, &.{ "status", "napi_status", "message" }) ++
@@ -94,7 +94,17 @@ test "release_of_zeroed_borrow_is_invalid_arg" {
     try testing.expectEqual(extref.Status.invalid_arg, extref.lastError().status);
     try testing.expect(extref.lastMessage().len > 0);
     var r: extref.Ref(i64) = .{ .raw = .{} };
-    try testing.expectError(error.InvalidArg, r.release());
+    try testing.expectError(error.InvalidArg, r.tryRelease());
+}
+
+test "poisoned_hold_is_invalid_arg_without_a_host" {
+    // What release leaves in a Hold: every call on it is refused.
+    var h: extref.Hold(i64) = .{ .raw = null };
+    try testing.expectError(error.InvalidArg, h.tryRelease());
+    try testing.expectError(error.InvalidArg, h.ref());
+    try testing.expectError(error.InvalidArg, h.mutRef());
+    try testing.expectError(error.InvalidArg, h.dup());
+    try testing.expectError(error.InvalidArg, h.cloneOut());
 }
 
 test "hold_calls_reject_null" {
@@ -130,6 +140,33 @@ const Tracked = struct {
 
 const tag: extref.Tag = .{ .lower = 1, .upper = 2 };
 
+const Owned = struct {
+    value: i64,
+    pub fn deinit(self: *Owned) void {
+        _ = self;
+        deinits += 1;
+    }
+};
+const Borrowing = struct { name: []const u8 };
+
+test "cloneable_only_by_clone_decl_or_plain_data" {
+    try testing.expect(extref.isPlainData(Pair));
+    try testing.expect(extref.isPlainData(struct { a: [4]u8, b: ?u32, c: enum { x, y } }));
+    try testing.expect(!extref.isPlainData(Owned));
+    try testing.expect(!extref.isPlainData(Borrowing));
+    try testing.expect(!extref.isPlainData(struct { inner: Owned }));
+    // Plain data: bitwise. deinit and clone: the clone.
+    try testing.expect(extref.Type(Pair, tag, "Pair", .{}).descriptor.clone != null);
+    try testing.expect(extref.Type(Tracked, tag, "Tracked", .{}).descriptor.clone != null);
+    // deinit without clone, or pointers: not cloneable unless asked.
+    try testing.expect(extref.Type(Owned, tag, "Owned", .{}).descriptor.clone == null);
+    try testing.expect(extref.Type(Borrowing, tag, "Borrowing", .{}).descriptor.clone == null);
+    try testing.expect(extref.Type(Borrowing, tag, "Borrowing", .{ .cloneable = true }).descriptor.clone != null);
+    try testing.expect(extref.Type(Pair, tag, "Pair", .{ .cloneable = false }).descriptor.clone == null);
+    // (Owned with .cloneable = true is a compile error:
+    // bindings/zig/test/compile_fail/clone_with_deinit.zig.)
+}
+
 test "comptime_descriptor_fields" {
     const P = extref.Type(Pair, tag, "Pair", .{ .flags = extref.type_send });
     const d = &P.descriptor;
@@ -138,9 +175,10 @@ test "comptime_descriptor_fields" {
     try testing.expectEqual(@as(usize, 16), d.payload_size);
     try testing.expectEqual(tag, d.tag);
     try testing.expectEqualStrings("Pair", std.mem.span(d.name.?));
-    try testing.expect(d.clone != null and d.drop != null);
+    try testing.expect(d.clone != null and d.drop != null and d.move != null);
     const N = extref.Type(Pair, tag, "NoClone", .{ .cloneable = false });
     try testing.expect(N.descriptor.clone == null);
+    try testing.expect(extref.Type(Pair, tag, "Fixed", .{ .movable = false }).descriptor.move == null);
     // One descriptor per instantiation, with a stable address.
     try testing.expectEqual(&P.descriptor, &extref.Type(Pair, tag, "Pair", .{ .flags = extref.type_send }).descriptor);
 }
@@ -172,6 +210,55 @@ test "drop_callback_runs_deinit_and_frees" {
     try testing.expectEqual(before + 1, deinits);
 }
 
+var moves_failing: bool = false;
+const Movable = struct {
+    value: i64,
+    pub fn deinit(self: *Movable) void {
+        _ = self;
+        deinits += 1;
+    }
+    pub fn move(self: *Movable) !Movable {
+        if (moves_failing) return error.Pinned;
+        const out = self.*;
+        self.value = -1; // what a move leaves behind is never seen
+        return out;
+    }
+};
+
+test "move_callback_moves_without_deinit_and_frees_with_the_creators_allocator" {
+    // testing.allocator fails the test on a leak, and on a free of memory
+    // it did not allocate.
+    const T = extref.Type(Tracked, tag, "Tracked", .{ .allocator = testing.allocator });
+    const p = try testing.allocator.create(Tracked);
+    p.* = .{ .value = 5 };
+    const before = deinits;
+    var dst: Tracked = undefined;
+    try testing.expectEqual(@as(c_int, 0), T.descriptor.move.?(p, &dst, null));
+    try testing.expectEqual(@as(i64, 5), dst.value);
+    try testing.expectEqual(before, deinits);
+}
+
+test "move_callback_uses_move_decl_and_reports_failure" {
+    const T = extref.Type(Movable, tag, "Movable", .{ .allocator = testing.allocator });
+    const p = try testing.allocator.create(Movable);
+    p.* = .{ .value = 8 };
+    var dst: Movable = .{ .value = 0 };
+    moves_failing = true;
+    try testing.expect(T.descriptor.move.?(p, &dst, null) != 0);
+    // Nothing moved: the payload is intact and still owned; drop it.
+    try testing.expectEqual(@as(i64, 8), p.value);
+    try testing.expectEqual(@as(i64, 0), dst.value);
+    moves_failing = false;
+    const before = deinits;
+    T.descriptor.drop.?(p, null, null);
+    try testing.expectEqual(before + 1, deinits);
+    const q = try testing.allocator.create(Movable);
+    q.* = .{ .value = 9 };
+    try testing.expectEqual(@as(c_int, 0), T.descriptor.move.?(q, &dst, null));
+    try testing.expectEqual(@as(i64, 9), dst.value);
+    try testing.expectEqual(before + 1, deinits);
+}
+
 test "calls_needing_a_host_answer_no_runtime" {
     // No Node-API host in a zig test binary: the library must say so
     // instead of touching the env (a dummy, never dereferenced).
@@ -184,6 +271,7 @@ test "calls_needing_a_host_answer_no_runtime" {
     try testing.expectError(error.NoRuntime, P.ref(env, value));
     try testing.expectError(error.NoRuntime, P.mutRef(env, value));
     try testing.expectError(error.NoRuntime, P.hold(env, value));
+    try testing.expectError(error.NoRuntime, P.take(env, value));
     // A NULL value is an argument error, found before the runtime is.
     try testing.expectError(error.InvalidArg, P.ref(env, null));
     try testing.expectEqual(@as(u64, 0), dummy);
