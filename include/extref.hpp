@@ -284,6 +284,7 @@ template <class T> class type {
               sizeof(T),
               &drop_cb,
               clone_ptr(cloneable),
+              nullptr,
               nullptr} {}
 
   type(const type &) = delete;
