@@ -168,7 +168,14 @@ inline napi_value throw_error(napi_env env, const error &e) noexcept {
 
 /* T on success, an error otherwise. Check ok() (or operator bool) before
  * value(): value() on an error throws extref::exception under
- * EXTREF_CPP_EXCEPTIONS and aborts otherwise. */
+ * EXTREF_CPP_EXCEPTIONS and aborts otherwise.
+ *
+ * Rvalues: value() and operator* of a temporary (or std::move'd) result
+ * move the T out and return it by value, so `auto g = borrow(...).value();`
+ * keeps the guard. No accessor hands out a reference or pointer into a
+ * temporary: operator-> of an rvalue result is deleted, and so are the
+ * accessors of an rvalue guard, so `*extref::borrow<T>(env, v).value()`
+ * (a reference that would outlive its borrow) does not compile. */
 template <class T> class [[nodiscard]] result {
   static_assert(!std::is_same_v<std::decay_t<T>, error>,
                 "result<error> is ambiguous");
@@ -176,6 +183,10 @@ template <class T> class [[nodiscard]] result {
  public:
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
   result(error e) : v_(std::in_place_index<1>, std::move(e)) {}
+  /* Constructs the T in place from args. */
+  template <class... Args>
+  explicit result(std::in_place_t, Args &&...args)
+      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -193,22 +204,29 @@ template <class T> class [[nodiscard]] result {
       detail::bad_access(std::get<1>(v_));
     return std::get<0>(v_);
   }
-  T &&value() && {
+  /* Moves the T out of an rvalue result. */
+  T value() && {
     if (!ok())
       detail::bad_access(std::get<1>(v_));
     return std::get<0>(std::move(v_));
   }
-  T *operator->() { return &value(); }
-  const T *operator->() const { return &value(); }
+  void value() const && = delete;
+
+  T *operator->() & { return &value(); }
+  const T *operator->() const & { return &value(); }
+  const T *operator->() const && = delete;
   T &operator*() & { return value(); }
   const T &operator*() const & { return value(); }
-  T &&operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
+  void operator*() const && = delete;
 
-  /* The error; a default (EXTREF_OK, empty) error on success. */
-  const extref::error &err() const noexcept {
+  /* The error; a default (EXTREF_OK, empty) error on success. A copy when
+   * the result is an rvalue. */
+  const extref::error &err() const & noexcept {
     static const extref::error none{EXTREF_OK, 0, std::string()};
     return ok() ? none : std::get<1>(v_);
   }
+  extref::error err() const && { return err(); }
 
   /* Throws the error into JS (see throw_error) and returns nullptr. */
   napi_value throw_js(napi_env env) const noexcept {
@@ -238,7 +256,8 @@ template <> class [[nodiscard]] result<void> {
     if (!ok())
       detail::bad_access(err_);
   }
-  const extref::error &err() const noexcept { return err_; }
+  const extref::error &err() const & noexcept { return err_; }
+  extref::error err() const && { return err_; }
   napi_value throw_js(napi_env env) const noexcept {
     return ok() ? nullptr : throw_error(env, err_);
   }
@@ -371,7 +390,9 @@ template <class T> const type<T> &type_of() noexcept {
 
 namespace detail {
 
-/* The common part of ref<T> and mut_ref<T>: owns one extref_borrow_t. */
+/* The borrow that ref<T> and mut_ref<T> own, as a member: a guard has no
+ * public base, so no reference to a common type can move one guard's
+ * borrow into another guard of another type or kind. */
 class borrow_guard {
  public:
   borrow_guard() noexcept : b_{nullptr, 0} {}
@@ -389,18 +410,14 @@ class borrow_guard {
   }
   ~borrow_guard() { reset(); }
 
-  /* True while the guard owns a live borrow. */
   explicit operator bool() const noexcept { return b_.payload != nullptr; }
+  void *payload() const noexcept { return b_.payload; }
 
-  /* Ends the borrow and reports the library's status. An empty guard is
-   * passed through too (the library answers EXTREF_INVALID_ARG). On
-   * EXTREF_WRONG_THREAD the borrow stays live and owned by this guard. */
   result<void> release() {
     extref_status_t s = extref_borrow_release(&b_);
     return status_result(s);
   }
 
-  /* Ends the borrow, ignoring failures; an empty guard does nothing. */
   void reset() noexcept {
     /* On failure (EXTREF_WRONG_THREAD) the borrow stays live: forgetting
      * it is the only thing a destructor can do. */
@@ -409,38 +426,76 @@ class borrow_guard {
     b_ = {nullptr, 0};
   }
 
-  /* Gives up ownership without releasing: the caller must pass the result
-   * to extref_borrow_release. */
   extref_borrow_t into_raw() noexcept {
     extref_borrow_t b = b_;
     b_ = {nullptr, 0};
     return b;
   }
 
- protected:
+ private:
   extref_borrow_t b_;
 };
 
 } // namespace detail
 
+/* The members shared by ref<T> and mut_ref<T>:
+ *   explicit operator bool   true while the guard owns a live borrow.
+ *   release()                ends the borrow and reports the library's
+ *                            status; an empty guard is passed through too
+ *                            (EXTREF_INVALID_ARG). On EXTREF_WRONG_THREAD
+ *                            the borrow stays live and owned by the guard.
+ *   reset()                  ends the borrow, ignoring failures (see the
+ *                            destructor); an empty guard does nothing.
+ *   into_raw()               gives up ownership without releasing: the
+ *                            caller must pass the result to
+ *                            extref_borrow_release.
+ * The accessors (get, ->, *) exist on lvalues only: on a temporary guard
+ * they are deleted, so no pointer or reference outlives its borrow. */
+
 /* A shared borrow of a T (like &T). */
-template <class T> class ref : public detail::borrow_guard {
+template <class T> class ref {
  public:
   ref() noexcept = default;
-  explicit ref(const extref_borrow_t &b) noexcept : borrow_guard(b) {}
-  const T *get() const noexcept { return static_cast<const T *>(b_.payload); }
-  const T *operator->() const noexcept { return get(); }
-  const T &operator*() const noexcept { return *get(); }
+  /* Adopts b, which must be a live shared borrow of a T. */
+  explicit ref(const extref_borrow_t &b) noexcept : g_(b) {}
+
+  explicit operator bool() const noexcept { return static_cast<bool>(g_); }
+  result<void> release() { return g_.release(); }
+  void reset() noexcept { g_.reset(); }
+  extref_borrow_t into_raw() noexcept { return g_.into_raw(); }
+
+  const T *get() const & noexcept { return static_cast<const T *>(g_.payload()); }
+  const T *operator->() const & noexcept { return get(); }
+  const T &operator*() const & noexcept { return *get(); }
+  const T *get() const && = delete;
+  const T *operator->() const && = delete;
+  const T &operator*() const && = delete;
+
+ private:
+  detail::borrow_guard g_;
 };
 
 /* An exclusive borrow of a T (like &mut T). */
-template <class T> class mut_ref : public detail::borrow_guard {
+template <class T> class mut_ref {
  public:
   mut_ref() noexcept = default;
-  explicit mut_ref(const extref_borrow_t &b) noexcept : borrow_guard(b) {}
-  T *get() const noexcept { return static_cast<T *>(b_.payload); }
-  T *operator->() const noexcept { return get(); }
-  T &operator*() const noexcept { return *get(); }
+  /* Adopts b, which must be a live exclusive borrow of a T. */
+  explicit mut_ref(const extref_borrow_t &b) noexcept : g_(b) {}
+
+  explicit operator bool() const noexcept { return static_cast<bool>(g_); }
+  result<void> release() { return g_.release(); }
+  void reset() noexcept { g_.reset(); }
+  extref_borrow_t into_raw() noexcept { return g_.into_raw(); }
+
+  T *get() const & noexcept { return static_cast<T *>(g_.payload()); }
+  T *operator->() const & noexcept { return get(); }
+  T &operator*() const & noexcept { return *get(); }
+  T *get() const && = delete;
+  T *operator->() const && = delete;
+  T &operator*() const && = delete;
+
+ private:
+  detail::borrow_guard g_;
 };
 
 namespace detail {

@@ -40,6 +40,13 @@ check "hpp_compiles_gxx_node_addon_api_macro_no_exceptions" hpp_compiles g++ \
 check "hpp_compiles_clangxx_napi_h_first" hpp_compiles clang++ \
   -DCHECK_NAPI_FIRST -DNAPI_DISABLE_CPP_EXCEPTIONS
 
+# Compile-fail cases (test/compile_fail/*.cc, see test/compile_fail.sh):
+# each must fail with g++ and clang++ at its marked line, with the expected
+# diagnostic, beside a control that compiles.
+out="$(CXX_FLAGS_INC="${INC[*]}" bash "$CPP/test/compile_fail.sh" \
+  "$BUILD/compile_fail" 2>&1)"
+counted "compile_fail.sh" "$?" "$out"
+
 LIBS=($(pkg-config --libs extref) -Wl,-rpath,"$EXTREF_STAGE/lib")
 build_addon() {
   g++ "${WARN[@]}" -O1 -g -fPIC -shared "${INC[@]}" "${@:3}" \

@@ -71,6 +71,36 @@ static_assert(std::is_same_v<decltype(*std::declval<extref::mut_ref<Counter> &>(
 static_assert(!std::is_convertible_v<extref::result<int>, bool>,
               "operator bool is explicit");
 
+/* An rvalue result gives its T by value (moved out), never a reference
+ * into the temporary; an lvalue result gives a reference. */
+static_assert(std::is_same_v<decltype(std::declval<extref::result<Counter>>()
+                                          .value()),
+                             Counter>,
+              "");
+static_assert(
+    std::is_same_v<decltype(std::declval<extref::result<extref::ref<Counter>>>()
+                                .value()),
+                   extref::ref<Counter>>,
+    "");
+static_assert(std::is_same_v<decltype(std::declval<extref::result<Counter> &>()
+                                          .value()),
+                             Counter &>,
+              "");
+static_assert(std::is_same_v<decltype(std::declval<extref::result<int>>().err()),
+                             extref::error>,
+              "");
+
+/* Guards have no public base: neither converts to the other's storage. */
+static_assert(!std::is_base_of_v<extref::detail::borrow_guard,
+                                 extref::ref<Counter>>,
+              "");
+static_assert(!std::is_convertible_v<extref::mut_ref<Counter> &,
+                                     extref::detail::borrow_guard &>,
+              "");
+static_assert(!std::is_assignable_v<extref::mut_ref<Counter> &,
+                                    extref::ref<Counter> &&>,
+              "");
+
 } // namespace
 
 template <> struct extref::traits<Counter> {
