@@ -22,9 +22,16 @@
  *
  * Context: the rules of extref.h apply: functions taking an env run on its
  * JS thread; borrows and holds of EXTREF_TYPE_SEND types may be used and
- * released on any thread. A guard whose release fails in its destructor
+ * released on any thread.
+ *
+ * Loud leaks. A guard or hold whose destructor cannot release it
  * (EXTREF_WRONG_THREAD: a thread-bound payload released off its thread)
- * leaves the borrow live; call release() to see that status.
+ * leaves it live for good. Call release() to get that status as a value;
+ * a destructor cannot return it, so it reports an extref::incident to the
+ * module's handler (set_incident_handler) with the live handle, which the
+ * handler may pass back to the right thread to release. The default
+ * handler prints "extref: ..." to stderr and, in builds without NDEBUG
+ * (unless EXTREF_CPP_NO_LEAK_ASSERT is defined), fails an assert().
  */
 #ifndef EXTREF_HPP
 #define EXTREF_HPP
@@ -33,7 +40,10 @@
 
 #include "extref.h"
 
+#include <atomic>
+#include <cassert>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -162,6 +172,95 @@ inline void throw_js(napi_env env, const error &e) noexcept {
 inline napi_value throw_error(napi_env env, const error &e) noexcept {
   detail::throw_js(env, e);
   return nullptr;
+}
+
+/* ---- Incidents ---------------------------------------------------------- */
+
+/* What a destructor or a callback could not report through a status. */
+enum class incident_kind {
+  /* A ref/mut_ref destructor (or reset()) could not release its borrow:
+   * EXTREF_WRONG_THREAD, a guard of a thread-bound payload destroyed on
+   * another thread. The borrow stays live: the payload cannot be borrowed
+   * exclusively or taken, nor dropped, until someone releases `borrow` on
+   * the right thread. */
+  borrow_not_released,
+  /* Likewise for a hold<T> destructor (or reset()); `hold` stays live. */
+  hold_not_released,
+  /* The destructor of a payload threw, in the drop callback or in the
+   * move callback after the value was moved out. The exception was
+   * contained (never crosses the C ABI) and the storage was freed. */
+  destructor_threw,
+};
+
+/* One incident, as given to the handler. message is one line of text,
+ * valid during the call. */
+struct incident {
+  incident_kind kind;
+  extref_status_t status;  /* the failed release's status; EXTREF_OK for
+                              destructor_threw */
+  const char *message;
+  extref_borrow_t borrow;  /* borrow_not_released: the live borrow (a copy
+                              is the same borrow: release it on its
+                              payload's thread to end it) */
+  extref_hold_t *hold;     /* hold_not_released: the live hold */
+};
+
+/* Called on the thread where the incident happened (any thread, also
+ * during a drop at GC or env teardown): must be thread-safe, must not
+ * throw, and must not call Node-API. */
+using incident_handler = void (*)(const incident &) noexcept;
+
+/* The default handler: writes "extref: <message>" to stderr; then, for
+ * borrow_not_released and hold_not_released (a leak that is always a bug
+ * in the caller), asserts in builds without NDEBUG unless
+ * EXTREF_CPP_NO_LEAK_ASSERT is defined. */
+inline void default_incident_handler(const incident &i) noexcept {
+  std::fprintf(stderr, "extref: %s\n", i.message);
+  std::fflush(stderr);
+#if !defined(NDEBUG) && !defined(EXTREF_CPP_NO_LEAK_ASSERT)
+  assert(i.kind == incident_kind::destructor_threw &&
+         "extref: a guard or hold was destroyed where it cannot be released "
+         "(see the message above)");
+#endif
+}
+
+namespace detail {
+inline std::atomic<incident_handler> incident_slot{nullptr};
+
+inline void report(incident_kind kind, extref_status_t status,
+                   const char *message, extref_borrow_t borrow,
+                   extref_hold_t *hold) noexcept {
+  incident i{kind, status, message, borrow, hold};
+  incident_handler h = incident_slot.load(std::memory_order_acquire);
+  (h != nullptr ? h : &default_incident_handler)(i);
+}
+
+/* Reports a failed release from a destructor, with the library's message. */
+inline void report_release(incident_kind kind, extref_status_t status,
+                           extref_borrow_t borrow,
+                           extref_hold_t *hold) noexcept {
+  const extref_error_t *last = extref_last_error();
+  const char *why = last != nullptr && last->status == status &&
+                            last->message != nullptr
+                        ? last->message
+                        : extref_status_text(status);
+  char msg[512];
+  const bool is_hold = kind == incident_kind::hold_not_released;
+  std::snprintf(msg, sizeof msg,
+                "%s destroyed without being released (%s: %s); %s",
+                is_hold ? "an extref::hold" : "a borrow guard",
+                extref_status_name(status), why,
+                is_hold ? "the hold stays live: the payload is leaked"
+                        : "the borrow stays live: the payload can no longer "
+                          "be taken, borrowed exclusively or dropped");
+  report(kind, status, msg, borrow, hold);
+}
+} // namespace detail
+
+/* Installs the handler for this module (each addon has its own) and
+ * returns the previous one; nullptr restores the default. */
+inline incident_handler set_incident_handler(incident_handler h) noexcept {
+  return detail::incident_slot.exchange(h, std::memory_order_acq_rel);
 }
 
 /* ---- result<T> ---------------------------------------------------------- */
@@ -419,10 +518,15 @@ class borrow_guard {
   }
 
   void reset() noexcept {
-    /* On failure (EXTREF_WRONG_THREAD) the borrow stays live: forgetting
-     * it is the only thing a destructor can do. */
-    if (b_.payload != nullptr)
-      (void)extref_borrow_release(&b_);
+    /* On failure (EXTREF_WRONG_THREAD) the borrow stays live: a
+     * destructor cannot return the status, so it is reported as an
+     * incident (the handler gets the borrow) and the guard forgets it. */
+    if (b_.payload != nullptr) {
+      extref_borrow_t b = b_;
+      extref_status_t s = extref_borrow_release(&b_);
+      if (s != EXTREF_OK)
+        report_release(incident_kind::borrow_not_released, s, b, nullptr);
+    }
     b_ = {nullptr, 0};
   }
 
@@ -582,9 +686,16 @@ template <class T> class hold {
       h_ = nullptr;
     return detail::status_result(s);
   }
+  /* Ends the hold, like the destructor: a failure (EXTREF_WRONG_THREAD)
+   * is reported as an incident (see set_incident_handler) and the hold,
+   * still live, is forgotten. */
   void reset() noexcept {
-    if (h_ != nullptr)
-      (void)extref_hold_release(h_);
+    if (h_ != nullptr) {
+      extref_status_t s = extref_hold_release(h_);
+      if (s != EXTREF_OK)
+        detail::report_release(incident_kind::hold_not_released, s,
+                               extref_borrow_t{nullptr, 0}, h_);
+    }
     h_ = nullptr;
   }
 

@@ -465,6 +465,112 @@ static napi_value thread_bound(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* guardDiesOffThread(ext): ext holds a NoClone (thread-bound). A borrow
+ * guard made on the JS thread is moved into a std::thread and destroyed
+ * there, with the default incident handler: it prints to stderr and, in
+ * this build (no NDEBUG), asserts. Run in a child process. */
+static napi_value guard_dies_off_thread(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(g, extref::borrow(env, argv[0], noclone_type));
+  extref::ref<NoClone> guard = std::move(g).value();
+  std::thread t([gd = std::move(guard)]() mutable { gd.reset(); });
+  t.join();
+  return num(env, live_borrows());
+}
+
+/* An incident handler that records what it was given. */
+static struct {
+  int count = 0;
+  extref::incident_kind kind = extref::incident_kind::destructor_threw;
+  extref_status_t status = EXTREF_OK;
+  std::string message;
+  extref_borrow_t borrow{nullptr, 0};
+  extref_hold_t *hold = nullptr;
+} seen_incident;
+static void record_incident(const extref::incident &i) noexcept {
+  seen_incident.count += 1;
+  seen_incident.kind = i.kind;
+  seen_incident.status = i.status;
+  seen_incident.message = i.message;
+  seen_incident.borrow = i.borrow;
+  seen_incident.hold = i.hold;
+}
+
+static const char *kind_name(extref::incident_kind k) {
+  switch (k) {
+  case extref::incident_kind::borrow_not_released:
+    return "borrow_not_released";
+  case extref::incident_kind::hold_not_released:
+    return "hold_not_released";
+  case extref::incident_kind::destructor_threw:
+    return "destructor_threw";
+  }
+  return "?";
+}
+
+static napi_value incident_object(napi_env env) {
+  napi_value out = nullptr;
+  NAPI_CALL(env, napi_create_object(env, &out));
+  napi_set_named_property(env, out, "count", num(env, seen_incident.count));
+  napi_set_named_property(env, out, "kind",
+                          str(env, kind_name(seen_incident.kind)));
+  napi_set_named_property(env, out, "status",
+                          str(env, extref_status_name(seen_incident.status)));
+  napi_set_named_property(env, out, "message",
+                          str(env, seen_incident.message.c_str()));
+  return out;
+}
+
+
+/* leakOffThread(ext, what): ext holds a NoClone. A guard ("ref"/"mut") or
+ * a hold ("hold") made on the JS thread is destroyed on a std::thread with
+ * the recording handler installed. Returns the incident, plus what the
+ * JS thread saw afterwards: live borrows/holds while leaked, and the
+ * status of releasing the handle the handler was given, here on the
+ * payload's thread. */
+static napi_value leak_off_thread(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char what[8] = {0};
+  size_t len = 0;
+  NAPI_CALL(env, napi_get_value_string_utf8(env, argv[1], what, sizeof what,
+                                            &len));
+  seen_incident = {};
+  extref::incident_handler prev =
+      extref::set_incident_handler(&record_incident);
+  const std::string w = what;
+  if (w == "hold") {
+    TRY(h, extref::hold_of(env, argv[0], noclone_type));
+    std::thread t([hd = std::move(h).value()]() mutable { hd.reset(); });
+    t.join();
+  } else if (w == "mut") {
+    TRY(g, extref::borrow_mut(env, argv[0], noclone_type));
+    std::thread t([gd = std::move(g).value()]() mutable { gd.reset(); });
+    t.join();
+  } else {
+    TRY(g, extref::borrow(env, argv[0], noclone_type));
+    /* The guard's own destructor, at the end of the thread's lambda. */
+    std::thread t([gd = std::move(g).value()]() { (void)gd; });
+    t.join();
+  }
+  (void)extref::set_incident_handler(prev);
+  auto st = extref::stats();
+  napi_value out = incident_object(env);
+  napi_set_named_property(env, out, "liveBorrows",
+                          num(env, static_cast<double>(
+                                       st ? st.value().live_borrows : 0)));
+  napi_set_named_property(env, out, "liveHolds",
+                          num(env, static_cast<double>(
+                                       st ? st.value().live_holds : 0)));
+  extref_status_t rel = EXTREF_INVALID_ARG;
+  if (seen_incident.hold != nullptr)
+    rel = extref_hold_release(seen_incident.hold);
+  else if (seen_incident.borrow.payload != nullptr)
+    rel = extref_borrow_release(&seen_incident.borrow);
+  napi_set_named_property(env, out, "releasedHere",
+                          str(env, extref_status_name(rel)));
+  return out;
+}
+
 static napi_value hold_release(napi_env env, napi_callback_info info) {
   ARGS(1);
   HOLD(h, argv[0]);
@@ -553,6 +659,8 @@ NAPI_MODULE_INIT() {
       {"holdAddOnThread", hold_add_on_thread},
       {"holdRelease", hold_release},
       {"threadBound", thread_bound},
+      {"guardDiesOffThread", guard_dies_off_thread},
+      {"leakOffThread", leak_off_thread},
       {"stats", stats},
       {"trackedDestructs", tracked_count},
       {"throwerDestructs", thrower_count},

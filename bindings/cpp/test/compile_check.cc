@@ -109,8 +109,17 @@ template <> struct extref::traits<Counter> {
   static constexpr std::uint32_t flags = EXTREF_TYPE_SEND;
 };
 
+static void on_incident(const extref::incident &i) noexcept {
+  if (i.kind == extref::incident_kind::borrow_not_released) {
+    extref_borrow_t b = i.borrow;
+    (void)b;
+  }
+}
+
 /* Every entry point instantiated with plain Node-API types. */
 napi_value use_plain(napi_env env, napi_value v) {
+  extref::incident_handler prev = extref::set_incident_handler(&on_incident);
+  (void)extref::set_incident_handler(prev);
   auto r = extref::borrow<Counter>(env, v);
   if (!r)
     return r.throw_js(env);

@@ -1,14 +1,16 @@
 // The C++ binding (include/extref.hpp) through the plain Node-API addon.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import process from 'node:process';
 import {
-  assert, code, collect, collected, load, test, track,
+  assert, code, collect, collected, load, runtime, Skip, test, track,
 } from '../../../tests/cross/harness.mjs';
 
 const buildDir = process.env.EXTREF_CPP_BUILD ||
   path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'build');
 
-const a = load(path.join(buildDir, 'extref_cpp.node'));
+const addonPath = path.join(buildDir, 'extref_cpp.node');
+const a = load(addonPath);
 
 test('create_and_shared_borrow', () => {
   const c = a.createCounter(5);
@@ -222,6 +224,43 @@ test('thread_bound_guards_report_wrong_thread_and_stay_owned', () => {
   const after = a.stats();
   assert.strictEqual(after.liveHolds, before.liveHolds);
   assert.strictEqual(after.liveBorrows, before.liveBorrows);
+});
+
+// Issue 14: a guard or hold of a thread-bound payload destroyed on another
+// thread cannot release it (EXTREF_WRONG_THREAD). Its destructor reports an
+// incident with the live handle, which can still be released on the
+// payload's thread.
+for (const what of ['ref', 'mut', 'hold']) {
+  test(`${what}_destroyed_off_its_thread_is_reported_with_its_handle`, () => {
+    const x = a.createNoClone(5);
+    const before = a.stats();
+    const r = a.leakOffThread(x, what);
+    assert.strictEqual(r.count, 1, 'no incident reported');
+    assert.strictEqual(r.kind,
+      what === 'hold' ? 'hold_not_released' : 'borrow_not_released');
+    assert.strictEqual(r.status, 'EXTREF_WRONG_THREAD');
+    assert.match(r.message, /destroyed without being released \(EXTREF_WRONG_THREAD: .*NoClone/);
+    if (what === 'hold') {
+      assert.strictEqual(r.liveHolds, before.liveHolds + 1);
+    } else {
+      assert.strictEqual(r.liveBorrows, before.liveBorrows + 1);
+    }
+    assert.strictEqual(r.releasedHere, 'EXTREF_OK');
+    const after = a.stats();
+    assert.strictEqual(after.liveBorrows, before.liveBorrows);
+    assert.strictEqual(after.liveHolds, before.liveHolds);
+  });
+}
+
+test('default_incident_handler_prints_and_asserts_without_ndebug', () => {
+  if (runtime !== 'node') throw new Skip('spawns a node child process');
+  const script = `const a = require(${JSON.stringify(addonPath)});
+    a.guardDiesOffThread(a.createNoClone(1)); console.log('survived');`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.match(r.stderr, /extref: a borrow guard destroyed without being released \(EXTREF_WRONG_THREAD: /);
+  assert.match(r.stderr, /Assertion .* failed/);
+  assert.strictEqual(r.signal, 'SIGABRT');
+  assert.doesNotMatch(r.stdout, /survived/);
 });
 
 test('same_tag_other_layout_type_mismatch', () => {
