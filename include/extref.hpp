@@ -6,12 +6,20 @@
  * What it adds to the C ABI:
  *   extref::type<T>      a descriptor made from a C++ type and a tag: drop
  *                        runs `delete`, clone runs the copy constructor into
- *                        the destination (placement new). Both are noexcept
- *                        and catch everything: no exception crosses the C ABI.
+ *                        the destination (placement new), move (ABI 1.1)
+ *                        moves into the taker's memory and deletes the
+ *                        original in the creating module. All are noexcept
+ *                        and catch everything: no exception crosses the C
+ *                        ABI (see type<T> for what each makes of one).
  *   extref::ref<T>       a shared borrow; move-only; released by its
- *   extref::mut_ref<T>   destructor; operator-> and operator*.
+ *   extref::mut_ref<T>   destructor; operator-> and operator*, on lvalues
+ *                        only: no reference outlives a temporary guard.
  *   extref::hold<T>      a counted owner; move-only; dup() for a copy.
  *   extref::result<T>    T or an extref::error {status, napi_status, message}.
+ *   extref::take<T>      the payload moved out by the creator's move
+ *                        (take-into), returned as a T.
+ *   extref::incident     what a destructor or callback could not return
+ *                        (set_incident_handler).
  *
  * Plain Node-API (napi_env, napi_value) always works. When <napi.h>
  * (node-addon-api) is included before this header, or EXTREF_NODE_ADDON_API
@@ -45,16 +53,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <new>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#if defined(EXTREF_CPP_EXCEPTIONS)
-#include <exception>
-#endif
 
 #if !defined(EXTREF_NODE_ADDON_API) && defined(SRC_NAPI_H_)
 #define EXTREF_NODE_ADDON_API 1
@@ -382,11 +387,30 @@ inline result<void> status_result(extref_status_t s) {
 /* ---- Type descriptors --------------------------------------------------- */
 
 /* The descriptor of payload type T: payload_size is sizeof(T), drop deletes
- * a T made with `new`, and clone (when T is copy constructible and the type
- * is cloneable) copy-constructs into the destination. Give it static
- * storage: it must outlive every payload created with it. Its constructor
- * is constexpr, so a namespace-scope `static const` instance is constant
- * initialised. */
+ * a T made with `new`, clone (when T is copy constructible and the type is
+ * cloneable) copy-constructs into the destination, and move (ABI 1.1, when
+ * T is move or copy constructible) moves the T into the taker's memory,
+ * then destroys and deletes the original here, in the module that made it,
+ * so that its operator delete frees what its operator new allocated. Give
+ * it static storage: it must outlive every payload created with it. Its
+ * constructor is constexpr, so a namespace-scope `static const` instance is
+ * constant initialised.
+ *
+ * No exception crosses the C ABI: every callback is noexcept and catches
+ * everything.
+ *   drop   a throwing destructor: the storage is still freed (a delete
+ *          expression frees it whether or not the destructor throws) and
+ *          an incident (destructor_threw) is reported.
+ *   clone  a throwing copy constructor: EXTREF_CLONE_FAILED, nothing made.
+ *   move   uses std::move_if_noexcept: T's move constructor when it is
+ *          noexcept or T is not copyable, else its copy constructor. When
+ *          that constructor throws, the take is EXTREF_NOT_MOVABLE and the
+ *          payload stays in its external. With a noexcept move or a copy,
+ *          the payload is untouched (strong guarantee); with a throwing
+ *          move of a move-only T it is as T's move constructor left it
+ *          when it threw (still a valid T that borrows see and the drop
+ *          destroys). A destructor that throws after the move is contained
+ *          and reported as for drop; the take succeeds. */
 template <class T> class type {
   static_assert(std::is_object_v<T> && !std::is_const_v<T> &&
                     !std::is_array_v<T>,
@@ -402,8 +426,8 @@ template <class T> class type {
               sizeof(T),
               &drop_cb,
               clone_ptr(cloneable),
-              nullptr,
-              nullptr} {}
+              &desc_, /* type_data: the callbacks read the name from it */
+              move_ptr()} {}
 
   type(const type &) = delete;
   type &operator=(const type &) = delete;
@@ -411,17 +435,42 @@ template <class T> class type {
   constexpr const extref_type_t *get() const noexcept { return &desc_; }
 
  private:
-  static void drop_cb(void *payload, void *, struct napi_env__ *) noexcept {
+  static void threw_message(char *msg, std::size_t n, const void *type_data,
+                            const char *what) noexcept {
+    const char *name = static_cast<const extref_type_t *>(type_data)->name;
+    std::snprintf(msg, n,
+                  "the destructor of a %s payload threw (%s); contained, "
+                  "its memory was freed",
+                  name != nullptr ? name : "(unnamed)", what);
+  }
+
+  /* Destroys and frees a payload made with `new`; a throwing destructor is
+   * contained and reported. */
+  static void destroy(T *p, const void *type_data) noexcept {
 #if EXTREF__HAS_EXCEPTIONS
+    char msg[512];
     try {
-      delete static_cast<T *>(payload);
+      delete p;
+      return;
+    } catch (const std::exception &e) {
+      /* e dies with its handler: its text is copied in here. The delete
+       * expression gave the memory back while unwinding. */
+      threw_message(msg, sizeof msg, type_data, e.what());
     } catch (...) {
-      /* A throwing destructor must not unwind into C; the memory of a
-       * throwing `delete` expression is already given back. */
+      threw_message(msg, sizeof msg, type_data,
+                    "an exception that is not a std::exception");
     }
+    detail::report(incident_kind::destructor_threw, EXTREF_OK, msg,
+                   extref_borrow_t{nullptr, 0}, nullptr);
 #else
-    delete static_cast<T *>(payload);
+    (void)type_data;
+    delete p;
 #endif
+  }
+
+  static void drop_cb(void *payload, void *type_data,
+                      struct napi_env__ *) noexcept {
+    destroy(static_cast<T *>(payload), type_data);
   }
 
   static int clone_cb(const void *payload, void *dst, void *) noexcept {
@@ -449,6 +498,30 @@ template <class T> class type {
       return cloneable ? &clone_cb : nullptr;
     else
       return (void)cloneable, nullptr;
+  }
+
+  /* Runs in the creator's module: the value goes into dst, the original
+   * is destroyed and its storage deleted with the creator's allocator. */
+  static int move_cb(void *payload, void *dst, void *type_data) noexcept {
+    T *src = static_cast<T *>(payload);
+#if EXTREF__HAS_EXCEPTIONS
+    try {
+      ::new (dst) T(std::move_if_noexcept(*src));
+    } catch (...) {
+      return 1; /* nothing moved: EXTREF_NOT_MOVABLE */
+    }
+#else
+    ::new (dst) T(std::move_if_noexcept(*src));
+#endif
+    destroy(src, type_data);
+    return 0;
+  }
+
+  static constexpr extref_move_cb move_ptr() noexcept {
+    if constexpr (std::is_move_constructible_v<T>)
+      return &move_cb;
+    else
+      return nullptr;
   }
 
   extref_type_t desc_;
@@ -604,22 +677,24 @@ template <class T> class mut_ref {
 
 namespace detail {
 
-/* Clones through fn (extref_external_clone_out or extref_hold_clone_out)
- * into aligned storage, then moves the copy out into the result. */
-template <class T, class F> result<T> clone_into(F &&fn) {
+/* Calls fn (a clone-out or take-into) to fill aligned storage with a T,
+ * then moves the T out of it into the result: with std::move_if_noexcept,
+ * so a T whose move may throw is copied when it can be. */
+template <class T, class F> result<T> out_of(F &&fn) {
   static_assert(std::is_move_constructible_v<T>,
-                "clone_out<T> returns T by value: T must be movable");
+                "clone_out<T> and take<T> return T by value: T must be "
+                "movable or copyable");
   alignas(T) unsigned char buf[sizeof(T)];
   extref_status_t s = fn(static_cast<void *>(buf), sizeof(T));
   if (s != EXTREF_OK)
     return error::last(s);
-  /* The clone in buf is destroyed after it was moved out, also when the
-   * move throws. */
+  /* The T in buf is destroyed after it was moved out, also when the move
+   * throws. */
   struct destroy {
     T *p;
-    ~destroy() { p->~T(); }
+    ~destroy() noexcept(std::is_nothrow_destructible_v<T>) { p->~T(); }
   } guard{std::launder(reinterpret_cast<T *>(buf))};
-  return result<T>(std::move(*guard.p));
+  return result<T>(std::in_place, std::move_if_noexcept(*guard.p));
 }
 
 } // namespace detail
@@ -666,7 +741,7 @@ template <class T> class hold {
   }
   result<T> clone_out() const {
     extref_hold_t *h = h_;
-    return detail::clone_into<T>([h](void *dst, std::size_t n) {
+    return detail::out_of<T>([h](void *dst, std::size_t n) {
       return extref_hold_clone_out(h, dst, n);
     });
   }
@@ -756,25 +831,37 @@ template <class T>
 result<T> clone_out(napi_env env, napi_value v,
                     const type<T> &t = type_of<T>()) {
   const extref_type_t *d = t.get();
-  return detail::clone_into<T>([env, v, d](void *dst, std::size_t n) {
+  return detail::out_of<T>([env, v, d](void *dst, std::size_t n) {
     return extref_external_clone_out(env, v, d, dst, n);
   });
 }
 
-/* Moves the payload out of v. The unique_ptr deletes it with `delete`: take
- * through this function only payloads that C++ created with `new` (through
- * create or make); for another creator use take_raw. */
+/* Moves the payload out of v and returns the T (extref_external_take_into
+ * with the creator's move): the creator's module destroys and frees the
+ * original with its own allocator, whichever addon created it, and the
+ * taker owns the T. EXTREF_NOT_MOVABLE when the creator's descriptor has
+ * no move (one compiled against ABI 1.0, or another language's without
+ * one) or its move failed (a throwing constructor; see type<T>). */
 template <class T>
-result<std::unique_ptr<T>> take(napi_env env, napi_value v,
-                                const type<T> &t = type_of<T>()) {
-  void *p = nullptr;
-  extref_status_t s = extref_external_take(env, v, t.get(), &p);
-  if (s != EXTREF_OK)
-    return error::last(s);
-  return std::unique_ptr<T>(static_cast<T *>(p));
+result<T> take(napi_env env, napi_value v, const type<T> &t = type_of<T>()) {
+  const extref_type_t *d = t.get();
+  return detail::out_of<T>([env, v, d](void *dst, std::size_t n) {
+    return extref_external_take_into(env, v, d, dst, n);
+  });
 }
 
-/* Moves the payload out of v; the caller frees it the creator's way. */
+/* Moves the payload out of v and constructs it into dst, uninitialised
+ * storage for a T that the caller owns (and then destroys) on success;
+ * dst is untouched on failure. No move beyond the creator's. */
+template <class T>
+result<void> take_into(napi_env env, napi_value v, T *dst,
+                       const type<T> &t = type_of<T>()) {
+  return detail::status_result(extref_external_take_into(
+      env, v, t.get(), static_cast<void *>(dst), sizeof(T)));
+}
+
+/* Moves the payload out of v with the 1.0 take: the caller gets the
+ * creator's allocation and must free it the creator's way. Prefer take. */
 template <class T>
 result<T *> take_raw(napi_env env, napi_value v,
                      const type<T> &t = type_of<T>()) {
@@ -860,9 +947,15 @@ result<T> clone_out(const Napi::Value &v, const type<T> &t = type_of<T>()) {
 }
 
 template <class T>
-result<std::unique_ptr<T>> take(const Napi::Value &v,
-                                const type<T> &t = type_of<T>()) {
+result<T> take(const Napi::Value &v, const type<T> &t = type_of<T>()) {
   return take(static_cast<napi_env>(v.Env()), static_cast<napi_value>(v), t);
+}
+
+template <class T>
+result<void> take_into(const Napi::Value &v, T *dst,
+                       const type<T> &t = type_of<T>()) {
+  return take_into(static_cast<napi_env>(v.Env()),
+                   static_cast<napi_value>(v), dst, t);
 }
 
 template <class T>

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,13 +46,39 @@ template <> struct extref::traits<Counter> {
 static const extref::type<WideCounter> wide_type{counter_tag, "WideCounter",
                                                  EXTREF_TYPE_SEND};
 
-/* Counts its destructions, so that drop-once is visible from JS. */
+/* Counts the destructions of its live values (not of moved-from ones), so
+ * that drop-once and take's one destruction on the taker's side are
+ * visible from JS. Built with EXTREF_TEST_ALLOC (extref_cpp_alloc.node, a
+ * second addon), it has its own operator new/delete: malloc and free, and
+ * counted. A payload it makes must be freed by its own operator delete:
+ * the global one in another addon is an alloc-dealloc-mismatch (ASan). */
 static std::atomic<std::int64_t> tracked_destructs{0};
+static std::atomic<std::int64_t> tracked_news{0}, tracked_deletes{0};
 struct Tracked {
   std::int64_t value;
+  bool live = true;
   explicit Tracked(std::int64_t v) : value(v) {}
   Tracked(const Tracked &) = default;
-  ~Tracked() { ++tracked_destructs; }
+  Tracked(Tracked &&o) noexcept : value(o.value), live(o.live) {
+    o.live = false;
+  }
+  ~Tracked() {
+    if (live)
+      ++tracked_destructs;
+  }
+#if defined(EXTREF_TEST_ALLOC)
+  static void *operator new(std::size_t n) {
+    void *p = std::malloc(n);
+    if (p == nullptr)
+      throw std::bad_alloc();
+    ++tracked_news;
+    return p;
+  }
+  static void operator delete(void *p) noexcept {
+    ++tracked_deletes;
+    std::free(p);
+  }
+#endif
 };
 static const extref::type<Tracked> tracked_type{
     extref::make_tag(0x6c69626578747265ull, 0x5472616b6564632bull),
@@ -80,6 +107,51 @@ struct Thrower {
     }
   }
 };
+/* Move-only; what throws depends on mode. 1: the move constructor, before
+ * it touches the source. 2: the destructor of the original after it was
+ * moved from (gen 0: the payload made by create; not the taker's moved
+ * copies). Its operator delete counts, to show the memory comes back. */
+static std::atomic<std::int64_t> fragile_destructs{0}, fragile_deletes{0};
+struct Fragile {
+  std::int64_t value, mode, gen = 0;
+  bool live = true;
+  Fragile(std::int64_t v, std::int64_t m) : value(v), mode(m) {}
+  Fragile(const Fragile &) = delete;
+  Fragile(Fragile &&o) noexcept(false)
+      : value(o.value), mode(o.mode), gen(o.gen + 1), live(o.live) {
+    if (mode == 1)
+      throw std::runtime_error("Fragile: move refused");
+    o.live = false;
+  }
+  ~Fragile() noexcept(false) {
+    if (live)
+      ++fragile_destructs;
+    else if (mode == 2 && gen == 0)
+      throw std::runtime_error("moved-from Fragile threw");
+  }
+  static void operator delete(void *p) noexcept {
+    ++fragile_deletes;
+    ::operator delete(p);
+  }
+};
+static const extref::type<Fragile> fragile_type{
+    extref::make_tag(0x6c69626578747265ull, 0x46726167696c6521ull),
+    "Fragile", EXTREF_TYPE_SEND};
+
+/* Copyable, and its move constructor always throws: take must copy
+ * (std::move_if_noexcept) and succeed. */
+struct CopyTake {
+  std::int64_t value;
+  explicit CopyTake(std::int64_t v) : value(v) {}
+  CopyTake(const CopyTake &) = default;
+  CopyTake(CopyTake &&) noexcept(false) {
+    throw std::logic_error("CopyTake: a move constructor was used");
+  }
+};
+static const extref::type<CopyTake> copytake_type{
+    extref::make_tag(0x6c69626578747265ull, 0x436f707954616b65ull),
+    "CopyTake", EXTREF_TYPE_SEND};
+
 static const extref::type<Thrower> thrower_type{
     extref::make_tag(0x6c69626578747265ull, 0x5468726f77657221ull),
     "Thrower"};
@@ -167,6 +239,21 @@ static napi_value create_thrower(napi_env env, napi_callback_info info) {
   ARGS(1);
   I64(v, argv[0]);
   TRY(r, extref::create(env, thrower_type, std::make_unique<Thrower>(v)));
+  return r.value();
+}
+
+static napi_value create_fragile(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  I64(v, argv[0]);
+  I64(m, argv[1]);
+  TRY(r, extref::create(env, fragile_type, std::make_unique<Fragile>(v, m)));
+  return r.value();
+}
+
+static napi_value create_copytake(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  I64(v, argv[0]);
+  TRY(r, extref::create(env, copytake_type, std::make_unique<CopyTake>(v)));
   return r.value();
 }
 
@@ -340,13 +427,44 @@ static napi_value get_thrower(napi_env env, napi_callback_info info) {
 static napi_value take(napi_env env, napi_callback_info info) {
   ARGS(1);
   TRY(p, extref::take<Counter>(env, argv[0]));
-  return num(env, static_cast<double>(p.value()->value));
+  return num(env, static_cast<double>(p.value().value));
 }
 
+/* The T is destroyed (once, here, on the taker's side) before returning. */
 static napi_value take_tracked(napi_env env, napi_callback_info info) {
   ARGS(1);
   TRY(p, extref::take(env, argv[0], tracked_type));
-  return num(env, static_cast<double>(p.value()->value));
+  return num(env, static_cast<double>(p.value().value));
+}
+
+/* takeTrackedInto(ext): take_into into caller storage, no further move. */
+static napi_value take_tracked_into(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  alignas(Tracked) unsigned char buf[sizeof(Tracked)];
+  Tracked *t = reinterpret_cast<Tracked *>(buf);
+  TRY(r, extref::take_into(env, argv[0], t, tracked_type));
+  t = std::launder(t);
+  double v = static_cast<double>(t->value);
+  t->~Tracked();
+  return num(env, v);
+}
+
+static napi_value take_fragile(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(p, extref::take(env, argv[0], fragile_type));
+  return num(env, static_cast<double>(p.value().value));
+}
+
+static napi_value get_fragile(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(r, extref::borrow(env, argv[0], fragile_type));
+  return num(env, static_cast<double>(r.value()->value));
+}
+
+static napi_value take_copytake(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(p, extref::take(env, argv[0], copytake_type));
+  return num(env, static_cast<double>(p.value().value));
 }
 
 /* ---- Holds -------------------------------------------------------------- */
@@ -508,6 +626,17 @@ static const char *kind_name(extref::incident_kind k) {
   return "?";
 }
 
+/* recordIncidents(on): installs the recording handler (true) or the
+ * default one (false); lastIncident(): what it saw last (count 0: none). */
+static napi_value record_incidents(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  bool on = false;
+  NAPI_CALL(env, napi_get_value_bool(env, argv[0], &on));
+  seen_incident = {};
+  (void)extref::set_incident_handler(on ? &record_incident : nullptr);
+  return nullptr;
+}
+
 static napi_value incident_object(napi_env env) {
   napi_value out = nullptr;
   NAPI_CALL(env, napi_create_object(env, &out));
@@ -521,6 +650,10 @@ static napi_value incident_object(napi_env env) {
   return out;
 }
 
+
+static napi_value last_incident(napi_env env, napi_callback_info) {
+  return incident_object(env);
+}
 
 /* leakOffThread(ext, what): ext holds a NoClone. A guard ("ref"/"mut") or
  * a hold ("hold") made on the JS thread is destroyed on a std::thread with
@@ -610,6 +743,31 @@ static napi_value thrower_count(napi_env env, napi_callback_info) {
   return num(env, static_cast<double>(thrower_destructs.load()));
 }
 
+/* {destructs, deletes} of Fragile; {news, deletes} of Tracked's own
+ * operator new/delete (zeros unless built with EXTREF_TEST_ALLOC). */
+static napi_value fragile_counts(napi_env env, napi_callback_info) {
+  napi_value out = nullptr;
+  NAPI_CALL(env, napi_create_object(env, &out));
+  napi_set_named_property(
+      env, out, "destructs",
+      num(env, static_cast<double>(fragile_destructs.load())));
+  napi_set_named_property(
+      env, out, "deletes",
+      num(env, static_cast<double>(fragile_deletes.load())));
+  return out;
+}
+
+static napi_value alloc_counts(napi_env env, napi_callback_info) {
+  napi_value out = nullptr;
+  NAPI_CALL(env, napi_create_object(env, &out));
+  napi_set_named_property(env, out, "news",
+                          num(env, static_cast<double>(tracked_news.load())));
+  napi_set_named_property(
+      env, out, "deletes",
+      num(env, static_cast<double>(tracked_deletes.load())));
+  return out;
+}
+
 /* The file this addon's libextref was loaded from. */
 static napi_value lib_path(napi_env env, napi_callback_info) {
   Dl_info dl{};
@@ -634,6 +792,16 @@ NAPI_MODULE_INIT() {
       {"createNoClone", create_noclone},
       {"createThrower", create_thrower},
       {"createForeign", create_foreign},
+      {"createFragile", create_fragile},
+      {"createCopyTake", create_copytake},
+      {"takeTrackedInto", take_tracked_into},
+      {"takeFragile", take_fragile},
+      {"getFragile", get_fragile},
+      {"takeCopyTake", take_copytake},
+      {"recordIncidents", record_incidents},
+      {"lastIncident", last_incident},
+      {"fragileCounts", fragile_counts},
+      {"allocCounts", alloc_counts},
       {"get", get},
       {"getWide", get_wide},
       {"getTracked", get_tracked},

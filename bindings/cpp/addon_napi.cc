@@ -73,8 +73,7 @@ static Napi::Value take(const Napi::CallbackInfo &info) {
   auto p = extref::take(info[0], counter_type);
   if (!p)
     return p.throw_js(info.Env());
-  return Napi::Number::New(info.Env(),
-                           static_cast<double>((*p.value()).value));
+  return Napi::Number::New(info.Env(), static_cast<double>(p.value().value));
 }
 
 /* holdAndAdd(ext, n): a hold outlives the scope of the borrow; dup() gives a
