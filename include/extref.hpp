@@ -641,7 +641,9 @@ template <class T> class ref {
   void reset() noexcept { g_.reset(); }
   extref_borrow_t into_raw() noexcept { return g_.into_raw(); }
 
-  const T *get() const & noexcept { return static_cast<const T *>(g_.payload()); }
+  const T *get() const & noexcept {
+    return static_cast<const T *>(g_.payload());
+  }
   const T *operator->() const & noexcept { return get(); }
   const T &operator*() const & noexcept { return *get(); }
   const T *get() const && = delete;

@@ -217,7 +217,8 @@ test('destructor_throwing_after_the_move_is_contained_and_reported', () => {
     const i = a.lastIncident();
     assert.strictEqual(i.count, 1);
     assert.strictEqual(i.kind, 'destructor_threw');
-    assert.match(i.message, /Fragile payload threw \(moved-from Fragile threw\)/);
+    assert.match(i.message,
+      /Fragile payload threw \(moved-from Fragile threw\)/);
     code(() => a.getFragile(x), 'EXTREF_TAKEN');
   } finally {
     a.recordIncidents(false);
@@ -327,7 +328,8 @@ for (const what of ['ref', 'mut', 'hold']) {
     assert.strictEqual(r.kind,
       what === 'hold' ? 'hold_not_released' : 'borrow_not_released');
     assert.strictEqual(r.status, 'EXTREF_WRONG_THREAD');
-    assert.match(r.message, /destroyed without being released \(EXTREF_WRONG_THREAD: .*NoClone/);
+    assert.match(r.message,
+      /destroyed without being released \(EXTREF_WRONG_THREAD: .*NoClone/);
     if (what === 'hold') {
       assert.strictEqual(r.liveHolds, before.liveHolds + 1);
     } else {
@@ -345,7 +347,8 @@ test('default_incident_handler_prints_and_asserts_without_ndebug', () => {
   const script = `const a = require(${JSON.stringify(addonPath)});
     a.guardDiesOffThread(a.createNoClone(1)); console.log('survived');`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  assert.match(r.stderr, /extref: a borrow guard destroyed without being released \(EXTREF_WRONG_THREAD: /);
+  assert.match(r.stderr, new RegExp('extref: a borrow guard destroyed ' +
+    'without being released \\(EXTREF_WRONG_THREAD: '));
   assert.match(r.stderr, /Assertion .* failed/);
   assert.strictEqual(r.signal, 'SIGABRT');
   assert.doesNotMatch(r.stdout, /survived/);

@@ -3,10 +3,10 @@
 #include "common.hpp"
 void f(napi_env env, napi_value v) {
 #if !defined(CONTROL)
-  std::int64_t *p = &extref::borrow_mut<Counter>(env, v).value()->value; // ERROR
+  auto *p = &extref::borrow_mut<Counter>(env, v).value()->value; // ERROR
 #else
   auto g = extref::borrow_mut<Counter>(env, v).value();
-  std::int64_t *p = &g->value;
+  auto *p = &g->value;
 #endif
   *p += 1;
 }
