@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,13 +46,39 @@ template <> struct extref::traits<Counter> {
 static const extref::type<WideCounter> wide_type{counter_tag, "WideCounter",
                                                  EXTREF_TYPE_SEND};
 
-/* Counts its destructions, so that drop-once is visible from JS. */
+/* Counts the destructions of its live values (not of moved-from ones), so
+ * that drop-once and take's one destruction on the taker's side are
+ * visible from JS. Built with EXTREF_TEST_ALLOC (extref_cpp_alloc.node, a
+ * second addon), it has its own operator new/delete: malloc and free, and
+ * counted. A payload it makes must be freed by its own operator delete:
+ * the global one in another addon is an alloc-dealloc-mismatch (ASan). */
 static std::atomic<std::int64_t> tracked_destructs{0};
+static std::atomic<std::int64_t> tracked_news{0}, tracked_deletes{0};
 struct Tracked {
   std::int64_t value;
+  bool live = true;
   explicit Tracked(std::int64_t v) : value(v) {}
   Tracked(const Tracked &) = default;
-  ~Tracked() { ++tracked_destructs; }
+  Tracked(Tracked &&o) noexcept : value(o.value), live(o.live) {
+    o.live = false;
+  }
+  ~Tracked() {
+    if (live)
+      ++tracked_destructs;
+  }
+#if defined(EXTREF_TEST_ALLOC)
+  static void *operator new(std::size_t n) {
+    void *p = std::malloc(n);
+    if (p == nullptr)
+      throw std::bad_alloc();
+    ++tracked_news;
+    return p;
+  }
+  static void operator delete(void *p) noexcept {
+    ++tracked_deletes;
+    std::free(p);
+  }
+#endif
 };
 static const extref::type<Tracked> tracked_type{
     extref::make_tag(0x6c69626578747265ull, 0x5472616b6564632bull),
@@ -80,6 +107,51 @@ struct Thrower {
     }
   }
 };
+/* Move-only; what throws depends on mode. 1: the move constructor, before
+ * it touches the source. 2: the destructor of the original after it was
+ * moved from (gen 0: the payload made by create; not the taker's moved
+ * copies). Its operator delete counts, to show the memory comes back. */
+static std::atomic<std::int64_t> fragile_destructs{0}, fragile_deletes{0};
+struct Fragile {
+  std::int64_t value, mode, gen = 0;
+  bool live = true;
+  Fragile(std::int64_t v, std::int64_t m) : value(v), mode(m) {}
+  Fragile(const Fragile &) = delete;
+  Fragile(Fragile &&o) noexcept(false)
+      : value(o.value), mode(o.mode), gen(o.gen + 1), live(o.live) {
+    if (mode == 1)
+      throw std::runtime_error("Fragile: move refused");
+    o.live = false;
+  }
+  ~Fragile() noexcept(false) {
+    if (live)
+      ++fragile_destructs;
+    else if (mode == 2 && gen == 0)
+      throw std::runtime_error("moved-from Fragile threw");
+  }
+  static void operator delete(void *p) noexcept {
+    ++fragile_deletes;
+    ::operator delete(p);
+  }
+};
+static const extref::type<Fragile> fragile_type{
+    extref::make_tag(0x6c69626578747265ull, 0x46726167696c6521ull),
+    "Fragile", EXTREF_TYPE_SEND};
+
+/* Copyable, and its move constructor always throws: take must copy
+ * (std::move_if_noexcept) and succeed. */
+struct CopyTake {
+  std::int64_t value;
+  explicit CopyTake(std::int64_t v) : value(v) {}
+  CopyTake(const CopyTake &) = default;
+  CopyTake(CopyTake &&) noexcept(false) {
+    throw std::logic_error("CopyTake: a move constructor was used");
+  }
+};
+static const extref::type<CopyTake> copytake_type{
+    extref::make_tag(0x6c69626578747265ull, 0x436f707954616b65ull),
+    "CopyTake", EXTREF_TYPE_SEND};
+
 static const extref::type<Thrower> thrower_type{
     extref::make_tag(0x6c69626578747265ull, 0x5468726f77657221ull),
     "Thrower"};
@@ -167,6 +239,21 @@ static napi_value create_thrower(napi_env env, napi_callback_info info) {
   ARGS(1);
   I64(v, argv[0]);
   TRY(r, extref::create(env, thrower_type, std::make_unique<Thrower>(v)));
+  return r.value();
+}
+
+static napi_value create_fragile(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  I64(v, argv[0]);
+  I64(m, argv[1]);
+  TRY(r, extref::create(env, fragile_type, std::make_unique<Fragile>(v, m)));
+  return r.value();
+}
+
+static napi_value create_copytake(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  I64(v, argv[0]);
+  TRY(r, extref::create(env, copytake_type, std::make_unique<CopyTake>(v)));
   return r.value();
 }
 
@@ -340,13 +427,44 @@ static napi_value get_thrower(napi_env env, napi_callback_info info) {
 static napi_value take(napi_env env, napi_callback_info info) {
   ARGS(1);
   TRY(p, extref::take<Counter>(env, argv[0]));
-  return num(env, static_cast<double>(p.value()->value));
+  return num(env, static_cast<double>(p.value().value));
 }
 
+/* The T is destroyed (once, here, on the taker's side) before returning. */
 static napi_value take_tracked(napi_env env, napi_callback_info info) {
   ARGS(1);
   TRY(p, extref::take(env, argv[0], tracked_type));
-  return num(env, static_cast<double>(p.value()->value));
+  return num(env, static_cast<double>(p.value().value));
+}
+
+/* takeTrackedInto(ext): take_into into caller storage, no further move. */
+static napi_value take_tracked_into(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  alignas(Tracked) unsigned char buf[sizeof(Tracked)];
+  Tracked *t = reinterpret_cast<Tracked *>(buf);
+  TRY(r, extref::take_into(env, argv[0], t, tracked_type));
+  t = std::launder(t);
+  double v = static_cast<double>(t->value);
+  t->~Tracked();
+  return num(env, v);
+}
+
+static napi_value take_fragile(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(p, extref::take(env, argv[0], fragile_type));
+  return num(env, static_cast<double>(p.value().value));
+}
+
+static napi_value get_fragile(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(r, extref::borrow(env, argv[0], fragile_type));
+  return num(env, static_cast<double>(r.value()->value));
+}
+
+static napi_value take_copytake(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(p, extref::take(env, argv[0], copytake_type));
+  return num(env, static_cast<double>(p.value().value));
 }
 
 /* ---- Holds -------------------------------------------------------------- */
@@ -465,6 +583,127 @@ static napi_value thread_bound(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* guardDiesOffThread(ext): ext holds a NoClone (thread-bound). A borrow
+ * guard made on the JS thread is moved into a std::thread and destroyed
+ * there, with the default incident handler: it prints to stderr and, in
+ * this build (no NDEBUG), asserts. Run in a child process. */
+static napi_value guard_dies_off_thread(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  TRY(g, extref::borrow(env, argv[0], noclone_type));
+  extref::ref<NoClone> guard = std::move(g).value();
+  std::thread t([gd = std::move(guard)]() mutable { gd.reset(); });
+  t.join();
+  return num(env, live_borrows());
+}
+
+/* An incident handler that records what it was given. */
+static struct {
+  int count = 0;
+  extref::incident_kind kind = extref::incident_kind::destructor_threw;
+  extref_status_t status = EXTREF_OK;
+  std::string message;
+  extref_borrow_t borrow{nullptr, 0};
+  extref_hold_t *hold = nullptr;
+} seen_incident;
+static void record_incident(const extref::incident &i) noexcept {
+  seen_incident.count += 1;
+  seen_incident.kind = i.kind;
+  seen_incident.status = i.status;
+  seen_incident.message = i.message;
+  seen_incident.borrow = i.borrow;
+  seen_incident.hold = i.hold;
+}
+
+static const char *kind_name(extref::incident_kind k) {
+  switch (k) {
+  case extref::incident_kind::borrow_not_released:
+    return "borrow_not_released";
+  case extref::incident_kind::hold_not_released:
+    return "hold_not_released";
+  case extref::incident_kind::destructor_threw:
+    return "destructor_threw";
+  }
+  return "?";
+}
+
+/* recordIncidents(on): installs the recording handler (true) or the
+ * default one (false); lastIncident(): what it saw last (count 0: none). */
+static napi_value record_incidents(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  bool on = false;
+  NAPI_CALL(env, napi_get_value_bool(env, argv[0], &on));
+  seen_incident = {};
+  (void)extref::set_incident_handler(on ? &record_incident : nullptr);
+  return nullptr;
+}
+
+static napi_value incident_object(napi_env env) {
+  napi_value out = nullptr;
+  NAPI_CALL(env, napi_create_object(env, &out));
+  napi_set_named_property(env, out, "count", num(env, seen_incident.count));
+  napi_set_named_property(env, out, "kind",
+                          str(env, kind_name(seen_incident.kind)));
+  napi_set_named_property(env, out, "status",
+                          str(env, extref_status_name(seen_incident.status)));
+  napi_set_named_property(env, out, "message",
+                          str(env, seen_incident.message.c_str()));
+  return out;
+}
+
+
+static napi_value last_incident(napi_env env, napi_callback_info) {
+  return incident_object(env);
+}
+
+/* leakOffThread(ext, what): ext holds a NoClone. A guard ("ref"/"mut") or
+ * a hold ("hold") made on the JS thread is destroyed on a std::thread with
+ * the recording handler installed. Returns the incident, plus what the
+ * JS thread saw afterwards: live borrows/holds while leaked, and the
+ * status of releasing the handle the handler was given, here on the
+ * payload's thread. */
+static napi_value leak_off_thread(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char what[8] = {0};
+  size_t len = 0;
+  NAPI_CALL(env, napi_get_value_string_utf8(env, argv[1], what, sizeof what,
+                                            &len));
+  seen_incident = {};
+  extref::incident_handler prev =
+      extref::set_incident_handler(&record_incident);
+  const std::string w = what;
+  if (w == "hold") {
+    TRY(h, extref::hold_of(env, argv[0], noclone_type));
+    std::thread t([hd = std::move(h).value()]() mutable { hd.reset(); });
+    t.join();
+  } else if (w == "mut") {
+    TRY(g, extref::borrow_mut(env, argv[0], noclone_type));
+    std::thread t([gd = std::move(g).value()]() mutable { gd.reset(); });
+    t.join();
+  } else {
+    TRY(g, extref::borrow(env, argv[0], noclone_type));
+    /* The guard's own destructor, at the end of the thread's lambda. */
+    std::thread t([gd = std::move(g).value()]() { (void)gd; });
+    t.join();
+  }
+  (void)extref::set_incident_handler(prev);
+  auto st = extref::stats();
+  napi_value out = incident_object(env);
+  napi_set_named_property(env, out, "liveBorrows",
+                          num(env, static_cast<double>(
+                                       st ? st.value().live_borrows : 0)));
+  napi_set_named_property(env, out, "liveHolds",
+                          num(env, static_cast<double>(
+                                       st ? st.value().live_holds : 0)));
+  extref_status_t rel = EXTREF_INVALID_ARG;
+  if (seen_incident.hold != nullptr)
+    rel = extref_hold_release(seen_incident.hold);
+  else if (seen_incident.borrow.payload != nullptr)
+    rel = extref_borrow_release(&seen_incident.borrow);
+  napi_set_named_property(env, out, "releasedHere",
+                          str(env, extref_status_name(rel)));
+  return out;
+}
+
 static napi_value hold_release(napi_env env, napi_callback_info info) {
   ARGS(1);
   HOLD(h, argv[0]);
@@ -504,6 +743,31 @@ static napi_value thrower_count(napi_env env, napi_callback_info) {
   return num(env, static_cast<double>(thrower_destructs.load()));
 }
 
+/* {destructs, deletes} of Fragile; {news, deletes} of Tracked's own
+ * operator new/delete (zeros unless built with EXTREF_TEST_ALLOC). */
+static napi_value fragile_counts(napi_env env, napi_callback_info) {
+  napi_value out = nullptr;
+  NAPI_CALL(env, napi_create_object(env, &out));
+  napi_set_named_property(
+      env, out, "destructs",
+      num(env, static_cast<double>(fragile_destructs.load())));
+  napi_set_named_property(
+      env, out, "deletes",
+      num(env, static_cast<double>(fragile_deletes.load())));
+  return out;
+}
+
+static napi_value alloc_counts(napi_env env, napi_callback_info) {
+  napi_value out = nullptr;
+  NAPI_CALL(env, napi_create_object(env, &out));
+  napi_set_named_property(env, out, "news",
+                          num(env, static_cast<double>(tracked_news.load())));
+  napi_set_named_property(
+      env, out, "deletes",
+      num(env, static_cast<double>(tracked_deletes.load())));
+  return out;
+}
+
 /* The file this addon's libextref was loaded from. */
 static napi_value lib_path(napi_env env, napi_callback_info) {
   Dl_info dl{};
@@ -528,6 +792,16 @@ NAPI_MODULE_INIT() {
       {"createNoClone", create_noclone},
       {"createThrower", create_thrower},
       {"createForeign", create_foreign},
+      {"createFragile", create_fragile},
+      {"createCopyTake", create_copytake},
+      {"takeTrackedInto", take_tracked_into},
+      {"takeFragile", take_fragile},
+      {"getFragile", get_fragile},
+      {"takeCopyTake", take_copytake},
+      {"recordIncidents", record_incidents},
+      {"lastIncident", last_incident},
+      {"fragileCounts", fragile_counts},
+      {"allocCounts", alloc_counts},
       {"get", get},
       {"getWide", get_wide},
       {"getTracked", get_tracked},
@@ -553,6 +827,8 @@ NAPI_MODULE_INIT() {
       {"holdAddOnThread", hold_add_on_thread},
       {"holdRelease", hold_release},
       {"threadBound", thread_bound},
+      {"guardDiesOffThread", guard_dies_off_thread},
+      {"leakOffThread", leak_off_thread},
       {"stats", stats},
       {"trackedDestructs", tracked_count},
       {"throwerDestructs", thrower_count},

@@ -73,8 +73,7 @@ static Napi::Value take(const Napi::CallbackInfo &info) {
   auto p = extref::take(info[0], counter_type);
   if (!p)
     return p.throw_js(info.Env());
-  return Napi::Number::New(info.Env(),
-                           static_cast<double>((*p.value()).value));
+  return Napi::Number::New(info.Env(), static_cast<double>(p.value().value));
 }
 
 /* holdAndAdd(ext, n): a hold outlives the scope of the borrow; dup() gives a
@@ -85,8 +84,10 @@ static Napi::Value hold_and_add(const Napi::CallbackInfo &info) {
   try {
     extref::hold<Counter> h = extref::hold_of(info[0], counter_type).value();
     extref::hold<Counter> d = h.dup().value();
-    h.borrow_mut().value()->value +=
-        info[1].As<Napi::Number>().Int64Value();
+    {
+      extref::mut_ref<Counter> m = h.borrow_mut().value();
+      m->value += info[1].As<Napi::Number>().Int64Value();
+    }
     auto r = d.borrow().value();
     return Napi::Number::New(env, static_cast<double>(r->value));
   } catch (const extref::exception &e) {

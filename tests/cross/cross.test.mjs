@@ -221,6 +221,25 @@ test('cpp_and_zig_payloads_borrowed_by_rust', async () => {
     "Rust's drop ran for another language's payload");
 });
 
+// Issue 14: C++ take is take-into with the creator's move. A Rust payload
+// is moved out by Rust's move (freed by Rust's allocator) when the Rust
+// descriptor has one, else refused with EXTREF_NOT_MOVABLE and left intact;
+// never freed by C++'s delete (was: alloc-dealloc-mismatch).
+test('cpp_take_of_a_rust_payload_uses_rusts_move_or_is_refused', () => {
+  const c = rust.createCounter(9);
+  let v;
+  try {
+    v = cpp.take(c);
+  } catch (e) {
+    assert.strictEqual(e.code, 'EXTREF_NOT_MOVABLE');
+    assert.strictEqual(rust.getValue(c), 9);
+    assert.strictEqual(rust.takeValue(c), 9);
+    return;
+  }
+  assert.strictEqual(v, 9);
+  code(() => rust.getValue(c), 'EXTREF_TAKEN');
+});
+
 test('nothing_left_borrowed_or_held', async () => {
   await collect();
   for (const s of [rust.stats(), cpp.stats(), zig.stats()]) {

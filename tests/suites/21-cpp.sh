@@ -3,8 +3,11 @@
 #   - the header compiles with -std=c++17 -Wall -Wextra -pedantic -Werror,
 #     with and without node-addon-api, exceptions on and off, g++ and
 #     clang++ (bindings/cpp/test/compile_check.cc, with static_asserts);
-#   - two test addons (plain Node-API, node-addon-api) built with g++ -shared
-#     against the staged libextref, driven by node:test
+#   - compile-fail cases (bindings/cpp/test/compile_fail.sh): misuses that
+#     must not compile, each beside a control that compiles;
+#   - three test addons (plain Node-API, the same source again with its own
+#     operator new/delete for take across allocators, node-addon-api) built
+#     with g++ -shared against the staged libextref, driven by node:test
 #     (bindings/cpp/test/*.test.mjs), then by Bun and Deno, then under
 #     Node.js again with ASan+UBSan-instrumented addons.
 set -uo pipefail
@@ -40,12 +43,23 @@ check "hpp_compiles_gxx_node_addon_api_macro_no_exceptions" hpp_compiles g++ \
 check "hpp_compiles_clangxx_napi_h_first" hpp_compiles clang++ \
   -DCHECK_NAPI_FIRST -DNAPI_DISABLE_CPP_EXCEPTIONS
 
+# Compile-fail cases (test/compile_fail/*.cc, see test/compile_fail.sh):
+# each must fail with g++ and clang++ at its marked line, with the expected
+# diagnostic, beside a control that compiles.
+out="$(CXX_FLAGS_INC="${INC[*]}" bash "$CPP/test/compile_fail.sh" \
+  "$BUILD/compile_fail" 2>&1)"
+counted "compile_fail.sh" "$?" "$out"
+
 LIBS=($(pkg-config --libs extref) -Wl,-rpath,"$EXTREF_STAGE/lib")
 build_addon() {
   g++ "${WARN[@]}" -O1 -g -fPIC -shared "${INC[@]}" "${@:3}" \
     -o "$BUILD/$1" "$CPP/$2" "${LIBS[@]}"
 }
 check "build_addon_plain_napi" build_addon extref_cpp.node addon.cc
+# A second, separately built C++ addon from the same source, whose Tracked
+# has its own operator new/delete: take across allocators.
+check "build_addon_own_allocator" build_addon extref_cpp_alloc.node \
+  addon.cc -DEXTREF_TEST_ALLOC
 check "build_addon_node_addon_api" build_addon extref_cpp_napi.node \
   addon_napi.cc -DNAPI_CPP_EXCEPTIONS -DEXTREF_CPP_EXCEPTIONS
 links_stage "addon_plain_links_staged_libextref" "$BUILD/extref_cpp.node"
@@ -68,6 +82,8 @@ SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined
   -fno-omit-frame-pointer)
 check "build_addon_plain_napi_asan" build_addon asan/extref_cpp.node \
   addon.cc "${SAN[@]}"
+check "build_addon_own_allocator_asan" build_addon \
+  asan/extref_cpp_alloc.node addon.cc -DEXTREF_TEST_ALLOC "${SAN[@]}"
 check "build_addon_node_addon_api_asan" build_addon \
   asan/extref_cpp_napi.node addon_napi.cc -DNAPI_CPP_EXCEPTIONS \
   -DEXTREF_CPP_EXCEPTIONS "${SAN[@]}"

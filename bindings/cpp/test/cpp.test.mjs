@@ -1,14 +1,19 @@
 // The C++ binding (include/extref.hpp) through the plain Node-API addon.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import process from 'node:process';
 import {
-  assert, code, collect, collected, load, test, track,
+  assert, code, collect, collected, load, runtime, Skip, test, track,
 } from '../../../tests/cross/harness.mjs';
 
 const buildDir = process.env.EXTREF_CPP_BUILD ||
   path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'build');
 
-const a = load(path.join(buildDir, 'extref_cpp.node'));
+const addonPath = path.join(buildDir, 'extref_cpp.node');
+const a = load(addonPath);
+// A second C++ addon, built separately from the same source with its own
+// operator new/delete for Tracked (EXTREF_TEST_ALLOC).
+const alloc = load(path.join(buildDir, 'extref_cpp_alloc.node'));
 
 test('create_and_shared_borrow', () => {
   const c = a.createCounter(5);
@@ -105,15 +110,25 @@ test('throwing_copy_constructor_is_clone_failed_not_an_exception', () => {
   assert.strictEqual(a.stats().liveBorrows, 0);
 });
 
-test('throwing_destructor_in_drop_does_not_escape', async () => {
+test('throwing_destructor_in_drop_is_contained_and_reported', async () => {
   const before = a.throwerDestructs();
-  let w;
-  (() => { w = track(a.createThrower(-1)); })();
-  await collected([w]);
-  const seen = await collect(() => a.throwerDestructs() > before);
-  assert.ok(seen, 'the drop never ran');
-  await collect();
-  assert.strictEqual(a.throwerDestructs(), before + 1);
+  a.recordIncidents(true);
+  try {
+    let w;
+    (() => { w = track(a.createThrower(-1)); })();
+    await collected([w]);
+    const seen = await collect(() => a.throwerDestructs() > before);
+    assert.ok(seen, 'the drop never ran');
+    await collect();
+    assert.strictEqual(a.throwerDestructs(), before + 1);
+    const i = a.lastIncident();
+    assert.strictEqual(i.count, 1);
+    assert.strictEqual(i.kind, 'destructor_threw');
+    assert.match(i.message,
+      /the destructor of a Thrower payload threw \(throwing destructor\)/);
+  } finally {
+    a.recordIncidents(false);
+  }
 });
 
 test('drop_runs_exactly_once_after_gc', async () => {
@@ -130,7 +145,7 @@ test('drop_runs_exactly_once_after_gc', async () => {
   assert.strictEqual(a.trackedDestructs(), before + 1);
 });
 
-test('take_moves_out_into_unique_ptr', async () => {
+test('take_moves_out_by_value_and_destroys_once', async () => {
   const before = a.trackedDestructs();
   const takes = a.stats().takes;
   const t = a.createTracked(5);
@@ -141,6 +156,82 @@ test('take_moves_out_into_unique_ptr', async () => {
   code(() => a.takeTracked(t), 'EXTREF_TAKEN');
   await collect();
   assert.strictEqual(a.trackedDestructs(), before + 1, 'dropped after take');
+});
+
+test('take_into_caller_storage', () => {
+  const before = a.trackedDestructs();
+  const t = a.createTracked(6);
+  assert.strictEqual(a.takeTrackedInto(t), 6);
+  assert.strictEqual(a.trackedDestructs(), before + 1);
+  code(() => a.takeTrackedInto(t), 'EXTREF_TAKEN');
+});
+
+// Issue 14, scenario 18 for C++: take of a payload another addon created
+// runs the creator's move, so its operator delete frees its operator new's
+// memory (the taker's global delete was an alloc-dealloc-mismatch under
+// ASan), and the value is destroyed once, on the taker's side.
+test('take_of_another_addons_payload_frees_with_the_creators_allocator',
+  () => {
+    const mine = a.trackedDestructs();
+    const theirs = alloc.trackedDestructs();
+    const counts = alloc.allocCounts();
+    const t = alloc.createTracked(7);
+    assert.strictEqual(alloc.allocCounts().news, counts.news + 1);
+    assert.strictEqual(a.takeTracked(t), 7);
+    assert.deepStrictEqual(alloc.allocCounts(),
+      { news: counts.news + 1, deletes: counts.deletes + 1 },
+      "the creator's operator delete did not free the payload");
+    assert.strictEqual(a.trackedDestructs(), mine + 1,
+      "the taker's destructor did not run once");
+    assert.strictEqual(alloc.trackedDestructs(), theirs,
+      'the creator destroyed a live value');
+    code(() => alloc.getTracked(t), 'EXTREF_TAKEN');
+    // And the other way round: the default allocator's payload taken by
+    // the addon with its own.
+    const u = a.createTracked(8);
+    assert.strictEqual(alloc.takeTracked(u), 8);
+    assert.strictEqual(alloc.trackedDestructs(), theirs + 1);
+    assert.deepStrictEqual(alloc.allocCounts(),
+      { news: counts.news + 1, deletes: counts.deletes + 1 });
+  });
+
+// Scenario 20 for C++: exceptions in the move and drop callbacks.
+test('throwing_move_constructor_is_not_movable_and_leaves_the_payload', () => {
+  const f = a.fragileCounts();
+  const x = a.createFragile(11, 1);
+  const e = code(() => a.takeFragile(x), 'EXTREF_NOT_MOVABLE');
+  assert.match(e.message, /Fragile/);
+  assert.strictEqual(a.getFragile(x), 11);
+  assert.strictEqual(a.stats().liveBorrows, 0);
+  assert.deepStrictEqual(a.fragileCounts(), f, 'something was destroyed');
+  code(() => a.takeFragile(x), 'EXTREF_NOT_MOVABLE');
+  assert.strictEqual(a.getFragile(x), 11);
+});
+
+test('destructor_throwing_after_the_move_is_contained_and_reported', () => {
+  const f = a.fragileCounts();
+  a.recordIncidents(true);
+  try {
+    const x = a.createFragile(12, 2);
+    assert.strictEqual(a.takeFragile(x), 12);
+    const i = a.lastIncident();
+    assert.strictEqual(i.count, 1);
+    assert.strictEqual(i.kind, 'destructor_threw');
+    assert.match(i.message,
+      /Fragile payload threw \(moved-from Fragile threw\)/);
+    code(() => a.getFragile(x), 'EXTREF_TAKEN');
+  } finally {
+    a.recordIncidents(false);
+  }
+  // The taker's value was destroyed once; the original's memory came back.
+  assert.deepStrictEqual(a.fragileCounts(),
+    { destructs: f.destructs + 1, deletes: f.deletes + 1 });
+});
+
+test('copyable_type_with_throwing_move_is_taken_by_copy', () => {
+  const x = a.createCopyTake(13);
+  assert.strictEqual(a.takeCopyTake(x), 13);
+  code(() => a.takeCopyTake(x), 'EXTREF_TAKEN');
 });
 
 test('take_refused_while_borrowed', () => {
@@ -222,6 +313,45 @@ test('thread_bound_guards_report_wrong_thread_and_stay_owned', () => {
   const after = a.stats();
   assert.strictEqual(after.liveHolds, before.liveHolds);
   assert.strictEqual(after.liveBorrows, before.liveBorrows);
+});
+
+// Issue 14: a guard or hold of a thread-bound payload destroyed on another
+// thread cannot release it (EXTREF_WRONG_THREAD). Its destructor reports an
+// incident with the live handle, which can still be released on the
+// payload's thread.
+for (const what of ['ref', 'mut', 'hold']) {
+  test(`${what}_destroyed_off_its_thread_is_reported_with_its_handle`, () => {
+    const x = a.createNoClone(5);
+    const before = a.stats();
+    const r = a.leakOffThread(x, what);
+    assert.strictEqual(r.count, 1, 'no incident reported');
+    assert.strictEqual(r.kind,
+      what === 'hold' ? 'hold_not_released' : 'borrow_not_released');
+    assert.strictEqual(r.status, 'EXTREF_WRONG_THREAD');
+    assert.match(r.message,
+      /destroyed without being released \(EXTREF_WRONG_THREAD: .*NoClone/);
+    if (what === 'hold') {
+      assert.strictEqual(r.liveHolds, before.liveHolds + 1);
+    } else {
+      assert.strictEqual(r.liveBorrows, before.liveBorrows + 1);
+    }
+    assert.strictEqual(r.releasedHere, 'EXTREF_OK');
+    const after = a.stats();
+    assert.strictEqual(after.liveBorrows, before.liveBorrows);
+    assert.strictEqual(after.liveHolds, before.liveHolds);
+  });
+}
+
+test('default_incident_handler_prints_and_asserts_without_ndebug', () => {
+  if (runtime !== 'node') throw new Skip('spawns a node child process');
+  const script = `const a = require(${JSON.stringify(addonPath)});
+    a.guardDiesOffThread(a.createNoClone(1)); console.log('survived');`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.match(r.stderr, new RegExp('extref: a borrow guard destroyed ' +
+    'without being released \\(EXTREF_WRONG_THREAD: '));
+  assert.match(r.stderr, /Assertion .* failed/);
+  assert.strictEqual(r.signal, 'SIGABRT');
+  assert.doesNotMatch(r.stdout, /survived/);
 });
 
 test('same_tag_other_layout_type_mismatch', () => {
