@@ -9,11 +9,14 @@ if make -C "$EXTREF_BUILD" distcheck >"$EXTREF_BUILD/distcheck.out" 2>&1; then
 else
   echo "FAIL - make distcheck"; tail -40 "$EXTREF_BUILD/distcheck.out"; failed=$((failed + 1))
 fi
-listing="$(tar -tzf "$EXTREF_BUILD/libextref-1.0.0.tar.gz" 2>/dev/null)"
-if grep -qx 'libextref-1.0.0/configure' <<<"$listing"; then
-  echo "ok - make dist produced libextref-1.0.0.tar.gz with a configure script"; passed=$((passed + 1))
+# The version is configure.ac's.
+version="$(sed -n 's/^AC_INIT(\[libextref\], \[\([^]]*\)\].*/\1/p' "${EXTREF_ROOT:-.}/configure.ac")"
+tarball="libextref-$version.tar.gz"
+listing="$(tar -tzf "$EXTREF_BUILD/$tarball" 2>/dev/null)"
+if [ -n "$version" ] && grep -qx "libextref-$version/configure" <<<"$listing"; then
+  echo "ok - make dist produced $tarball with a configure script"; passed=$((passed + 1))
 else
-  echo "FAIL - libextref-1.0.0.tar.gz missing or without configure"; failed=$((failed + 1))
+  echo "FAIL - ${tarball} missing or without configure"; failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
