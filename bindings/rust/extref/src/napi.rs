@@ -15,7 +15,8 @@
 //!   a synchronous `#[napi]` fn and plain `?` throws the libextref error with
 //!   `code` = `"EXTREF_…"` and the error's own message. A `#[napi] async fn`
 //!   returns [`Settled<T>`] built with [`settle`]: its rejection carries the
-//!   same `code`.
+//!   same `code`; a synchronous fn that also propagates napi-rs errors (a JS
+//!   callback's exception, passed on unchanged) uses [`Settled::run`].
 //!
 //! ```no_run
 //! use extref::napi::{settle, Extref, NewExtref, Settled};
@@ -125,7 +126,9 @@ impl AsRef<str> for Code {
 /// it, plain `?` on an [`extref::Error`](crate::Error) throws a JS `Error`
 /// whose `code` is the status name and whose message is the error's own
 /// (captured when the call failed). napi-rs errors convert with
-/// [`coded`] (`.map_err(coded)?`).
+/// [`coded`] (`.map_err(coded)?`), which keeps their status and reason but
+/// not a caught JS exception object: a function that calls back into JS
+/// returns [`Settled<T>`] ([`Settled::run`]) instead.
 ///
 /// ```no_run
 /// # #[repr(C)] struct Counter { value: i64 }
@@ -212,10 +215,44 @@ unsafe fn extref_js_error(env: napi::sys::napi_env, e: &Error) -> napi::Error {
   unsafe { js_error(env, e.name(), e.message(), e.is_type_error()) }
 }
 
-/// The value of a `#[napi] async fn` that uses libextref, made by
-/// [`settle`]: resolves with `T`, or rejects with a JS `Error` whose `code`
-/// is the status name (a `TypeError` for the wrong-value statuses) and whose
-/// message is the error's own.
+/// The error of a [`Settled`] computation: a libextref error or a napi-rs
+/// error (for instance a JS callback's exception), each kept as it is, so
+/// plain `?` works on both.
+///
+/// ```
+/// use extref::napi::Failure;
+/// let f: Failure = extref::Error::Held(String::new()).into();
+/// assert!(matches!(f, Failure::Extref(_)));
+/// let f: Failure = napi::Error::from_reason("no").into();
+/// assert!(matches!(f, Failure::Napi(_)));
+/// ```
+#[derive(Debug)]
+pub enum Failure {
+  /// Thrown or rejected as a JS error with `code` = the status name.
+  Extref(Error),
+  /// Thrown or rejected by napi-rs as it is (a JS exception it caught is
+  /// thrown again unchanged).
+  Napi(napi::Error),
+}
+
+impl From<Error> for Failure {
+  fn from(e: Error) -> Failure {
+    Failure::Extref(e)
+  }
+}
+
+impl From<napi::Error> for Failure {
+  fn from(e: napi::Error) -> Failure {
+    Failure::Napi(e)
+  }
+}
+
+/// The value of a `#[napi]` function (an `async fn`, or a synchronous one
+/// that also propagates napi-rs errors such as a JS callback's exception),
+/// made by [`settle`] or [`Settled::run`]: resolves with (returns) `T`, or
+/// rejects with (throws) a JS error whose `code` is the libextref status name
+/// (a `TypeError` for the wrong-value statuses) and whose message is the
+/// error's own; a napi-rs error is passed on unchanged.
 ///
 /// napi-rs converts the `Err` of an `async fn` that returns `napi::Result`
 /// into `napi::Error<Status>` on a worker thread, where no JS error can be
@@ -232,16 +269,30 @@ unsafe fn extref_js_error(env: napi::sys::napi_env, e: &Error) -> napi::Error {
 ///   settle(async move { Ok(h.borrow()?.value) }).await
 /// }
 /// ```
-pub struct Settled<T>(std::result::Result<T, napi::Error<Code>>);
+pub struct Settled<T>(std::result::Result<T, Failure>);
 
 impl<T> Settled<T> {
+  /// Runs `f` now (a synchronous `#[napi]` function's body that uses `?` on
+  /// libextref and napi-rs errors alike).
+  ///
+  /// ```
+  /// let s = extref::napi::Settled::run(|| Ok(3));
+  /// assert_eq!(s.into_result().unwrap(), 3);
+  /// ```
+  pub fn run<F>(f: F) -> Settled<T>
+  where
+    F: FnOnce() -> std::result::Result<T, Failure>,
+  {
+    Settled(f())
+  }
+
   /// The outcome.
   ///
   /// ```
   /// let s = extref::napi::Settled::from_result(Ok(3));
   /// assert_eq!(s.into_result().unwrap(), 3);
   /// ```
-  pub fn into_result(self) -> Result<T> {
+  pub fn into_result(self) -> std::result::Result<T, Failure> {
     self.0
   }
 
@@ -252,13 +303,13 @@ impl<T> Settled<T> {
   ///   Err(extref::Error::Held(String::new()).into()));
   /// assert!(s.into_result().is_err());
   /// ```
-  pub fn from_result(r: Result<T>) -> Settled<T> {
+  pub fn from_result(r: std::result::Result<T, Failure>) -> Settled<T> {
     Settled(r)
   }
 }
 
 /// Runs `f` (an `async` block that may use plain `?` on libextref and
-/// [`coded`] napi-rs errors) and keeps its outcome for the JS thread.
+/// napi-rs errors) and keeps its outcome for the JS thread.
 ///
 /// ```no_run
 /// # #[repr(C)] struct Counter { value: i64 }
@@ -269,7 +320,7 @@ impl<T> Settled<T> {
 /// ```
 pub async fn settle<T, F>(f: F) -> Settled<T>
 where
-  F: Future<Output = Result<T>>,
+  F: Future<Output = std::result::Result<T, Failure>>,
 {
   Settled(f.await)
 }
@@ -282,16 +333,9 @@ impl<T: ToNapiValue> ToNapiValue for Settled<T> {
     match val.0 {
       // SAFETY: napi-rs's contract for this call.
       Ok(v) => unsafe { T::to_napi_value(env, v) },
-      Err(e) => {
-        let type_error = match e.status {
-          Code::Extref(st) => {
-            Error::with_message(st, String::new(), 0).is_type_error()
-          }
-          Code::Napi(_) => false,
-        };
-        // SAFETY: napi-rs converts on the env's JS thread.
-        Err(unsafe { js_error(env, e.status.as_ref(), &e.reason, type_error) })
-      }
+      // SAFETY: napi-rs converts on the env's JS thread.
+      Err(Failure::Extref(e)) => Err(unsafe { extref_js_error(env, &e) }),
+      Err(Failure::Napi(e)) => Err(e),
     }
   }
 }

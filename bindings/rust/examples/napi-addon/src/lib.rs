@@ -145,14 +145,13 @@ pub fn add_into(src: Extref<Counter>, dst: Extref<Counter>) -> extref::napi::Res
 
 /// Holds an exclusive borrow while it calls back into JS.
 #[napi]
-pub fn with_mut(
-  c: Extref<Counter>,
-  cb: Function<(), Unknown>,
-) -> extref::napi::Result<i64> {
-  let mut m = c.borrow_mut()?;
-  m.value += 100;
-  cb.call(()).map_err(coded)?;
-  Ok(m.value)
+pub fn with_mut(c: Extref<Counter>, cb: Function<(), Unknown>) -> Settled<i64> {
+  Settled::run(|| {
+    let mut m = c.borrow_mut()?;
+    m.value += 100;
+    cb.call(())?; // a JS exception of cb is thrown again unchanged
+    Ok(m.value)
+  })
 }
 
 #[napi]
@@ -677,7 +676,7 @@ pub async fn q_async(h: Hold<Counter>) -> Settled<i64> {
       Ok(h.borrow_mut()?.value)
     })
     .await
-    .map_err(|e| coded(Error::from_reason(e.to_string())))??;
+    .map_err(|e| Error::from_reason(e.to_string()))??;
     Ok(v)
   })
   .await

@@ -65,3 +65,12 @@ test('wrong values are TypeErrors with their code at conversion', () => {
     });
   }
 });
+
+test('a JS callback\'s exception passes through Settled::run unchanged', () => {
+  const c = a.createCounter(4);
+  const thrown = Object.assign(new RangeError('from the callback'),
+    { code: 'MINE' });
+  assert.throws(() => a.withMut(c, () => { throw thrown; }),
+    (e) => e === thrown);
+  assert.equal(a.getValue(c), 104, 'the borrow was released');
+});
