@@ -1,7 +1,12 @@
 //! Finds libextref with pkg-config and tells rustc how to link it.
 //!
 //! Set `EXTREF_NO_PKG_CONFIG=1` with `EXTREF_LIB_DIR` / `EXTREF_INCLUDE_DIR`
-//! to point at a library by hand.
+//! to point at a library by hand. On docs.rs (`DOCS_RS` set) nothing is
+//! probed or linked: documentation needs no library.
+//!
+//! Dependents' build scripts read the library directory as
+//! `DEP_EXTREF_LIBDIR` (the `extref` crate uses it for an rpath of its own
+//! tests and doctests).
 
 use std::env;
 use std::path::PathBuf;
@@ -11,12 +16,22 @@ fn main() {
   println!("cargo:rerun-if-env-changed=EXTREF_NO_PKG_CONFIG");
   println!("cargo:rerun-if-env-changed=EXTREF_LIB_DIR");
   println!("cargo:rerun-if-env-changed=EXTREF_INCLUDE_DIR");
+  println!("cargo:rerun-if-env-changed=DOCS_RS");
+
+  if env::var_os("DOCS_RS").is_some() {
+    // docs.rs builds documentation only, without libextref installed.
+    println!("cargo:rustc-env=EXTREF_SYS_INCLUDE=");
+    println!("cargo:rustc-env=EXTREF_SYS_TARGET=");
+    println!("cargo:rustc-env=EXTREF_SYS_HOST=");
+    return;
+  }
 
   let include_dirs: Vec<PathBuf> =
     if env::var_os("EXTREF_NO_PKG_CONFIG").is_some() {
       let lib = env::var("EXTREF_LIB_DIR")
         .expect("EXTREF_NO_PKG_CONFIG is set: set EXTREF_LIB_DIR too");
       println!("cargo:rustc-link-search=native={lib}");
+      println!("cargo:libdir={lib}");
       println!("cargo:rustc-link-lib=dylib=extref");
       env::var_os("EXTREF_INCLUDE_DIR")
         .map(|d| vec![PathBuf::from(d)])
@@ -34,6 +49,9 @@ fn main() {
             if !dir.starts_with("/usr/lib") && !dir.starts_with("/lib") {
               println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
             }
+          }
+          if let Some(dir) = lib.link_paths.first() {
+            println!("cargo:libdir={}", dir.display());
           }
           lib.include_paths
         }

@@ -27,14 +27,14 @@ use core::ffi::{c_char, c_int, c_void};
 /// `EXTREF_VERSION_MAJOR`: the ABI major version these declarations match.
 pub const EXTREF_VERSION_MAJOR: u32 = 1;
 /// `EXTREF_VERSION_MINOR` of the header these declarations were written from.
-pub const EXTREF_VERSION_MINOR: u32 = 0;
+pub const EXTREF_VERSION_MINOR: u32 = 1;
 /// `EXTREF_VERSION_PATCH` of the header these declarations were written from.
 pub const EXTREF_VERSION_PATCH: u32 = 0;
 /// `EXTREF_VERSION_HEX`: `(major << 16) | (minor << 8) | patch`.
 ///
 /// ```
 /// # use extref_sys::*;
-/// assert_eq!(EXTREF_VERSION_HEX, 0x010000);
+/// assert_eq!(EXTREF_VERSION_HEX, 0x010100);
 /// ```
 pub const EXTREF_VERSION_HEX: u32 = (EXTREF_VERSION_MAJOR << 16)
   | (EXTREF_VERSION_MINOR << 8)
@@ -43,9 +43,9 @@ pub const EXTREF_VERSION_HEX: u32 = (EXTREF_VERSION_MAJOR << 16)
 ///
 /// ```
 /// # use extref_sys::*;
-/// assert_eq!(EXTREF_VERSION_STRING.to_bytes(), b"1.0.0");
+/// assert_eq!(EXTREF_VERSION_STRING.to_bytes(), b"1.1.0");
 /// ```
-pub const EXTREF_VERSION_STRING: &core::ffi::CStr = c"1.0.0";
+pub const EXTREF_VERSION_STRING: &core::ffi::CStr = c"1.1.0";
 
 /// Opaque Node-API environment (`struct napi_env__`).
 ///
@@ -117,7 +117,7 @@ impl extref_status_t {
 macro_rules! statuses {
   ($($(#[$m:meta])* $name:ident = $v:expr;)*) => {
     $($(#[$m])* pub const $name: extref_status_t = extref_status_t($v);)*
-    /// Every status of ABI 1.0 with its C name, in value order.
+    /// Every status of ABI 1.1 with its C name, in value order.
     ///
     /// ```
     /// assert_eq!(extref_sys::ALL_STATUSES[9].1, "EXTREF_MUT_BORROWED");
@@ -163,6 +163,9 @@ statuses! {
   EXTREF_OVERFLOW = 15;
   /// 16: take refused: holds still share the payload.
   EXTREF_HELD = 16;
+  /// 17 (1.1): take-into refused: the creator's type has no `move`
+  /// callback (or it was compiled against 1.0, or its move failed).
+  EXTREF_NOT_MOVABLE = 17;
 }
 
 /// Type flag: payloads may be borrowed, released, held and dropped on any
@@ -230,6 +233,41 @@ pub type extref_clone_cb = Option<
   unsafe extern "C" fn(*const c_void, *mut c_void, *mut c_void) -> c_int,
 >;
 
+/// (1.1) Moves the value of `*payload` into `dst` and frees the payload's
+/// own storage with the allocator that made it, without dropping the value:
+/// `(payload, dst, type_data)`, 0 = moved; any other value means nothing
+/// moved (the payload must be left as it was). Must not unwind.
+///
+/// ```
+/// # use extref_sys::*;
+/// use core::ffi::{c_int, c_void};
+/// unsafe extern "C" fn move_i64(
+///   p: *mut c_void,
+///   d: *mut c_void,
+///   _: *mut c_void,
+/// ) -> c_int {
+///   *(d as *mut i64) = *(p as *const i64);
+///   drop(Box::from_raw(p as *mut core::mem::MaybeUninit<i64>));
+///   0
+/// }
+/// let cb: extref_move_cb = Some(move_i64);
+/// ```
+pub type extref_move_cb = Option<
+  unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> c_int,
+>;
+
+/// `EXTREF_TYPE_SIZE_1_0`: the `struct_size` of a descriptor compiled
+/// against 1.0 (no `move` field), the smallest the library accepts.
+///
+/// ```
+/// # use extref_sys::*;
+/// assert_eq!(EXTREF_TYPE_SIZE_1_0 + core::mem::size_of::<usize>(),
+///            core::mem::size_of::<extref_type_t>());
+/// ```
+pub const EXTREF_TYPE_SIZE_1_0: usize =
+  core::mem::offset_of!(extref_type_t, type_data)
+    + core::mem::size_of::<*mut c_void>();
+
 /// A type descriptor (`extref_type_t`). Give it static storage: it must
 /// outlive every payload created with it.
 ///
@@ -244,6 +282,7 @@ pub type extref_clone_cb = Option<
 ///   drop: None,
 ///   clone: None,
 ///   type_data: core::ptr::null_mut(),
+///   r#move: None,
 /// };
 /// ```
 #[repr(C)]
@@ -263,8 +302,11 @@ pub struct extref_type_t {
   pub drop: extref_drop_cb,
   /// NULL: not cloneable.
   pub clone: extref_clone_cb,
-  /// Passed to `drop` and `clone`.
+  /// Passed to `drop`, `clone` and `move`.
   pub type_data: *mut c_void,
+  /// (1.1) NULL: not movable (take-into reports `EXTREF_NOT_MOVABLE`).
+  /// Read only when `struct_size` covers it.
+  pub r#move: extref_move_cb,
 }
 
 // SAFETY: a descriptor is immutable static data that the library only reads;
@@ -375,7 +417,8 @@ extern "C" {
   /// #   flags: EXTREF_TYPE_SEND,
   /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
   /// #   name: c"Counter".as_ptr(), payload_size: 8,
-  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
   /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let payload = Box::into_raw(Box::new(5i64));
   /// let mut ext: napi_value = core::ptr::null_mut();
@@ -400,7 +443,8 @@ extern "C" {
   /// #   flags: EXTREF_TYPE_SEND,
   /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
   /// #   name: c"Counter".as_ptr(), payload_size: 8,
-  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
   /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut b = extref_borrow_t::EMPTY;
   /// if extref_external_ref(env, value, &COUNTER, &mut b).is_ok() {
@@ -425,7 +469,8 @@ extern "C" {
   /// #   flags: EXTREF_TYPE_SEND,
   /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
   /// #   name: c"Counter".as_ptr(), payload_size: 8,
-  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
   /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut b = extref_borrow_t::EMPTY;
   /// if extref_external_mut_ref(env, value, &COUNTER, &mut b).is_ok() {
@@ -450,7 +495,8 @@ extern "C" {
   /// #   flags: EXTREF_TYPE_SEND,
   /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
   /// #   name: c"Counter".as_ptr(), payload_size: 8,
-  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
   /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut dst = core::mem::MaybeUninit::<i64>::uninit();
   /// let st = extref_external_clone_out(env, value, &COUNTER, dst.as_mut_ptr().cast(), 8);
@@ -474,7 +520,8 @@ extern "C" {
   /// #   flags: EXTREF_TYPE_SEND,
   /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
   /// #   name: c"Counter".as_ptr(), payload_size: 8,
-  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
   /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut p: *mut core::ffi::c_void = core::ptr::null_mut();
   /// if extref_external_take(env, value, &COUNTER, &mut p).is_ok() {
@@ -488,6 +535,36 @@ extern "C" {
     type_: *const extref_type_t,
     result: *mut *mut c_void,
   ) -> extref_status_t;
+  /// (1.1) Moves the payload out of its external into `dst` with the
+  /// creator's `move` callback, so the creator's allocator frees the
+  /// creator's allocation (later accesses: `EXTREF_TAKEN`). Refused while
+  /// borrowed or held; `EXTREF_NOT_MOVABLE` when the creator's type has no
+  /// `move`; `EXTREF_BAD_SIZE` when `dst_size != payload_size`.
+  ///
+  /// ```no_run
+  /// # use extref_sys::*;
+  /// # static COUNTER: extref_type_t = extref_type_t {
+  /// #   struct_size: core::mem::size_of::<extref_type_t>() as u32,
+  /// #   flags: EXTREF_TYPE_SEND,
+  /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
+  /// #   name: c"Counter".as_ptr(), payload_size: 8,
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
+  /// # unsafe fn f(env: napi_env, value: napi_value) {
+  /// let mut v = core::mem::MaybeUninit::<i64>::uninit();
+  /// if extref_external_take_into(env, value, &COUNTER,
+  ///                              v.as_mut_ptr().cast(), 8).is_ok() {
+  ///   let v = v.assume_init(); // now the caller's
+  /// }
+  /// # }
+  /// ```
+  pub fn extref_external_take_into(
+    env: napi_env,
+    value: napi_value,
+    type_: *const extref_type_t,
+    dst: *mut c_void,
+    dst_size: usize,
+  ) -> extref_status_t;
   /// Creates a hold: a counted owner that keeps the payload alive after the
   /// external is collected; end it with [`extref_hold_release`].
   ///
@@ -498,7 +575,8 @@ extern "C" {
   /// #   flags: EXTREF_TYPE_SEND,
   /// #   tag: extref_tag_t { lower: 0x6c69626578747265, upper: 0x66436f756e746572 },
   /// #   name: c"Counter".as_ptr(), payload_size: 8,
-  /// #   drop: None, clone: None, type_data: core::ptr::null_mut() };
+  /// #   drop: None, clone: None, type_data: core::ptr::null_mut(),
+  /// #   r#move: None };
   /// # unsafe fn f(env: napi_env, value: napi_value) {
   /// let mut h: *mut extref_hold_t = core::ptr::null_mut();
   /// if extref_external_hold(env, value, &COUNTER, &mut h).is_ok() {

@@ -27,6 +27,7 @@ int main(void) {
   FIELD(extref_type_t, drop);
   FIELD(extref_type_t, clone);
   FIELD(extref_type_t, type_data);
+  FIELD(extref_type_t, move);
   SIZE(extref_borrow_t);
   FIELD(extref_borrow_t, payload);
   FIELD(extref_borrow_t, token);
@@ -47,6 +48,7 @@ int main(void) {
   EXTREF_STATUS_MAP(STATUS)
   printf("EXTREF_TYPE_SEND %u\n", (unsigned)EXTREF_TYPE_SEND);
   printf("EXTREF_TYPE_JS_DROP %u\n", (unsigned)EXTREF_TYPE_JS_DROP);
+  printf("EXTREF_TYPE_SIZE_1_0 %zu\n", (size_t)EXTREF_TYPE_SIZE_1_0);
   printf("EXTREF_VERSION_MAJOR %d\n", EXTREF_VERSION_MAJOR);
   printf("EXTREF_VERSION_MINOR %d\n", EXTREF_VERSION_MINOR);
   printf("EXTREF_VERSION_PATCH %d\n", EXTREF_VERSION_PATCH);

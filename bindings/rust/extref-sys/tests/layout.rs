@@ -68,9 +68,9 @@ macro_rules! check_struct {
         sz(unsafe { std::ptr::addr_of!((*zero.as_ptr()).$f) })
       };
       assert_eq!(
-        c[&format!("{name}.{}", stringify!($f))],
+        c[&format!("{name}.{}", stringify!($f).trim_start_matches("r#"))],
         format!("{} {}", offset_of!($t, $f), fsize),
-        "offset and size of {name}.{}", stringify!($f)
+        "offset and size of {name}.{}", stringify!($f).trim_start_matches("r#")
       );
     )*
     // Every C field is listed: the count of C lines for this struct equals
@@ -97,7 +97,8 @@ fn struct_layouts_match_the_c_header() {
       payload_size,
       drop,
       clone,
-      type_data
+      type_data,
+      r#move
     }
   );
   check_struct!(c, extref_borrow_t { payload, token });
@@ -139,7 +140,7 @@ fn status_values_match_the_c_table() {
     .keys()
     .filter(|k| {
       k.starts_with("EXTREF_")
-        && !matches!(k.as_str(), "EXTREF_TYPE_SEND" | "EXTREF_TYPE_JS_DROP")
+        && !matches!(k.as_str(), "EXTREF_TYPE_SEND" | "EXTREF_TYPE_JS_DROP" | "EXTREF_TYPE_SIZE_1_0")
         && !k.starts_with("EXTREF_VERSION_")
     })
     .collect();
@@ -154,6 +155,7 @@ fn flags_and_versions_match_the_c_header() {
   let c = c_layout();
   assert_eq!(c["EXTREF_TYPE_SEND"], EXTREF_TYPE_SEND.to_string());
   assert_eq!(c["EXTREF_TYPE_JS_DROP"], EXTREF_TYPE_JS_DROP.to_string());
+  assert_eq!(c["EXTREF_TYPE_SIZE_1_0"], EXTREF_TYPE_SIZE_1_0.to_string());
   assert_eq!(c["EXTREF_VERSION_MAJOR"], EXTREF_VERSION_MAJOR.to_string());
   assert_eq!(c["EXTREF_VERSION_MINOR"], EXTREF_VERSION_MINOR.to_string());
   assert_eq!(c["EXTREF_VERSION_PATCH"], EXTREF_VERSION_PATCH.to_string());
@@ -198,6 +200,7 @@ fn no_runtime_without_a_js_host() {
     drop: None,
     clone: None,
     type_data: std::ptr::null_mut(),
+    r#move: None,
   };
   let mut x = 5u64;
   let mut out: napi_value = std::ptr::null_mut();

@@ -57,6 +57,8 @@ pub enum Error {
   Overflow(String),
   /// Take refused: holds still share the payload.
   Held(String),
+  /// Take refused: the creator's type has no `move` callback (ABI 1.1).
+  NotMovable(String),
   /// A status this crate does not know (from a newer library).
   Unknown {
     /// The raw status value.
@@ -141,6 +143,7 @@ impl Error {
       EXTREF_BAD_SIZE => Error::BadSize(message),
       EXTREF_OVERFLOW => Error::Overflow(message),
       EXTREF_HELD => Error::Held(message),
+      EXTREF_NOT_MOVABLE => Error::NotMovable(message),
       other => Error::Unknown {
         status: other.0,
         message,
@@ -173,6 +176,7 @@ impl Error {
       Error::BadSize(_) => EXTREF_BAD_SIZE,
       Error::Overflow(_) => EXTREF_OVERFLOW,
       Error::Held(_) => EXTREF_HELD,
+      Error::NotMovable(_) => EXTREF_NOT_MOVABLE,
       Error::Unknown { status, .. } => extref_status_t(*status),
     }
   }
@@ -213,7 +217,8 @@ impl Error {
       | Error::WrongThread(m)
       | Error::BadSize(m)
       | Error::Overflow(m)
-      | Error::Held(m) => m,
+      | Error::Held(m)
+      | Error::NotMovable(m) => m,
       Error::NapiFailed { message, .. } | Error::Unknown { message, .. } => {
         message
       }

@@ -48,7 +48,7 @@ pub mod napi;
 pub use error::{Error, Result};
 pub use types::{clone_callback, descriptor, ExtrefType, SendType, Tag};
 
-use std::ffi::{c_void, CStr};
+use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::mem::{size_of, ManuallyDrop, MaybeUninit};
 use std::ops::{Deref, DerefMut};
@@ -286,26 +286,40 @@ impl<'a> Env<'a> {
     Ok(unsafe { out.assume_init() })
   }
 
-  /// Moves the payload out of its external; every later access reports
-  /// [`Error::Taken`]. Refused while borrowed ([`Error::Borrowed`],
-  /// [`Error::MutBorrowed`]) or held ([`Error::Held`]).
+  /// Moves the payload out of its external and returns it; every later
+  /// access reports [`Error::Taken`]. Built on ABI 1.1 take-into: the
+  /// creator's `move` callback moves the value into this call's memory and
+  /// frees the creator's allocation with the creator's allocator, so a
+  /// payload created by another addon (another global allocator, another
+  /// language) is taken soundly, and `T`'s `Drop` runs here, once, when the
+  /// returned value is dropped. Refused while borrowed ([`Error::Borrowed`],
+  /// [`Error::MutBorrowed`]) or held ([`Error::Held`]);
+  /// [`Error::NotMovable`] when the creator's type has no `move` (a
+  /// descriptor compiled against ABI 1.0).
   ///
   /// ```no_run
   /// # #[repr(C)] struct Counter { value: i64 }
   /// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
   /// # fn f(env: extref::Env<'_>, v: extref::Value<'_>) -> extref::Result<()> {
-  /// let owned: Box<Counter> = env.take(v)?;
+  /// let owned: Counter = env.take(v)?;
   /// # Ok(()) }
   /// ```
-  pub fn take<T: ExtrefType>(self, value: Value<'_>) -> Result<Box<T>> {
-    let mut out: *mut c_void = ptr::null_mut();
-    // SAFETY: as in borrow; on OK the payload is ours.
+  pub fn take<T: ExtrefType>(self, value: Value<'_>) -> Result<T> {
+    let mut out = MaybeUninit::<T>::uninit();
+    // SAFETY: env and value are live (their contracts); out has
+    // size_of::<T>() bytes aligned for T, written only on OK.
     check(unsafe {
-      sys::extref_external_take(self.raw, value.raw, T::DESCRIPTOR, &mut out)
+      sys::extref_external_take_into(
+        self.raw,
+        value.raw,
+        T::DESCRIPTOR,
+        out.as_mut_ptr().cast(),
+        size_of::<T>(),
+      )
     })?;
-    // SAFETY: a payload of this type is a Box<T> allocation (ExtrefType's
-    // contract).
-    Ok(unsafe { Box::from_raw(out.cast::<T>()) })
+    // SAFETY: the creator's move wrote a T (EXTREF_OK); ExtrefType's
+    // contract makes every payload of this tag and size a valid T.
+    Ok(unsafe { out.assume_init() })
   }
 
   /// A [`Hold`] on the payload: it stays alive after JS drops the external
@@ -351,10 +365,27 @@ impl Borrow {
 impl Drop for Borrow {
   fn drop(&mut self) {
     // SAFETY: self.0 is a live borrow filled by the library. A failure can
-    // only be WRONG_THREAD, which the guards' !Send bounds rule out.
-    let _st = unsafe { sys::extref_borrow_release(&mut self.0) };
-    debug_assert!(_st.is_ok(), "extref_borrow_release: {:?}", _st);
+    // only be WRONG_THREAD (ruled out by the guards' Send bounds unless
+    // unsafe code moved one): the borrow then stays live, which is a leak,
+    // never a bad free; it is reported, never panicked on (a drop may run
+    // inside a callback from C).
+    let st = unsafe { sys::extref_borrow_release(&mut self.0) };
+    if !st.is_ok() {
+      report_release_failure("borrow", st);
+    }
   }
+}
+
+/// Reports a failed release on stderr (best effort, never panics).
+fn report_release_failure(what: &str, st: sys::extref_status_t) {
+  use std::io::Write;
+  // SAFETY: static text, never NULL.
+  let name = unsafe { CStr::from_ptr(sys::extref_status_name(st)) };
+  let _ = writeln!(
+    std::io::stderr(),
+    "extref: releasing a {what} failed with {}; it stays live (leaked)",
+    name.to_str().unwrap_or("?")
+  );
 }
 
 /// A shared borrow of a payload; derefs to `&T`, released on drop.
@@ -583,6 +614,20 @@ impl<T: ExtrefType> Hold<T> {
     })
   }
 
+  /// The raw hold, still owned by `self` (for the raw `extref_hold_*`
+  /// calls, which are `unsafe`).
+  ///
+  /// ```no_run
+  /// # #[repr(C)] struct Counter { value: i64 }
+  /// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+  /// # fn f(h: &extref::Hold<Counter>) {
+  /// let raw: *mut extref::sys::extref_hold_t = h.as_raw().as_ptr();
+  /// # }
+  /// ```
+  pub fn as_raw(&self) -> NonNull<sys::extref_hold_t> {
+    self.raw
+  }
+
   /// Gives up ownership of the raw hold (release it with
   /// `extref_hold_release` or [`Hold::from_raw`]).
   ///
@@ -625,9 +670,13 @@ impl<T: ExtrefType> Hold<T> {
 impl<T: ExtrefType> Drop for Hold<T> {
   fn drop(&mut self) {
     // SAFETY: a live hold, released once. WRONG_THREAD is ruled out by
-    // Hold's Send bound (it then stays live: a leak, never a bad free).
-    let _st = unsafe { sys::extref_hold_release(self.raw.as_ptr()) };
-    debug_assert!(_st.is_ok(), "extref_hold_release: {:?}", _st);
+    // Hold's Send bound unless unsafe code moved it; the hold then stays
+    // live (a leak, never a bad free) and this is reported, not panicked
+    // on: a drop may run in a finalizer called from C.
+    let st = unsafe { sys::extref_hold_release(self.raw.as_ptr()) };
+    if !st.is_ok() {
+      report_release_failure("hold", st);
+    }
   }
 }
 
@@ -766,7 +815,7 @@ pub struct Stats {
   pub drops: u64,
   /// Drops that waited for a borrow or hold after the external was gone.
   pub deferred_drops: u64,
-  /// Payloads moved out by take.
+  /// Payloads moved out by take or take-into.
   pub takes: u64,
   /// Announced with `external_bytes` and not yet given back.
   pub external_bytes: i64,

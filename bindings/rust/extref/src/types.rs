@@ -37,8 +37,8 @@ impl Tag {
 /// Implement it with [`extref_type!`](crate::extref_type), which builds the
 /// static descriptor: a `drop` that drops the `Box<T>` (a panic in `Drop` is
 /// caught, never unwound into C), a `clone` that writes `T::clone()` into the
-/// caller's `MaybeUninit<T>` (only when the type is declared `clone`), and
-/// the `SEND` flag together with [`SendType`].
+/// caller's `MaybeUninit<T>` (only when the type is declared `clone`), a
+/// `move` for take-into, and the `SEND` flag together with [`SendType`].
 ///
 /// # Safety
 ///
@@ -49,10 +49,10 @@ impl Tag {
 ///   written as `&mut T`, and cloned bytewise by another language's clone;
 /// - [`DESCRIPTOR`](Self::DESCRIPTOR) has that tag and
 ///   `payload_size == size_of::<T>()` (use [`descriptor`]);
-/// - payloads of this tag created outside Rust are never moved out with
-///   `take` by Rust code, unless they were allocated with `malloc` and the
-///   Rust addon uses the default (system) global allocator: `take` returns a
-///   `Box<T>`, which frees with the Rust global allocator.
+/// - a `T` may be moved bytewise to another address (every Rust type can):
+///   take moves it out with the creator's `move` callback (ABI 1.1
+///   take-into), so whichever addon or language created the payload frees
+///   its own allocation; a creator without `move` is `Error::NotMovable`.
 pub unsafe trait ExtrefType: Sized + 'static {
   /// The 128-bit identity of the type.
   ///
@@ -103,8 +103,10 @@ pub unsafe trait ExtrefType: Sized + 'static {
 pub unsafe trait SendType: ExtrefType + Send + Sync {}
 
 /// Builds the descriptor of `T`: its tag, name and size, `flags`, a drop
-/// that drops a `Box<T>`, and `clone` (use [`clone_callback::<T>()`] for a
-/// cloneable type, `None` otherwise).
+/// that drops a `Box<T>`, `clone` (use [`clone_callback::<T>()`] for a
+/// cloneable type, `None` otherwise) and the ABI 1.1 `move` that take-into
+/// uses (moves the `T` out of its box and frees the box with this code's
+/// global allocator).
 ///
 /// ```
 /// use extref::{descriptor, sys, ExtrefType, Tag};
@@ -133,6 +135,7 @@ pub const fn descriptor<T: ExtrefType>(
     drop: Some(drop_box::<T>),
     clone,
     type_data: std::ptr::null_mut(),
+    r#move: Some(move_box::<T>),
   }
 }
 
@@ -146,10 +149,33 @@ pub const fn clone_callback<T: Clone>() -> sys::extref_clone_cb {
   Some(clone_into::<T>)
 }
 
+/// Drops a caught panic payload without letting a panic escape: the
+/// payload's own `Drop` may panic too (`panic_any(Bomb)` where `Bomb`'s
+/// `Drop` panics); that second payload is leaked, never dropped, so no panic
+/// can start while another one is being disposed of.
+fn dispose_panic(payload: Box<dyn std::any::Any + Send>) {
+  if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+    std::mem::forget(again);
+  }
+}
+
+/// Reports a contained panic on stderr (best effort: a failing write is
+/// ignored, and nothing here can panic).
+fn report(what: &str, name: &CStr) {
+  use std::io::Write;
+  let _ = writeln!(
+    std::io::stderr(),
+    "extref: {} of {} panicked; the panic was contained",
+    what,
+    name.to_str().unwrap_or("?")
+  );
+}
+
 /// The drop callback: drops the `Box<T>` that `payload` came from. A panic
-/// in `T`'s `Drop` is caught here (the payload's memory may then leak); it
-/// never unwinds into C.
-unsafe extern "C" fn drop_box<T>(
+/// in `T`'s `Drop` is caught here and reported on stderr (the payload's
+/// memory may then leak); it never unwinds into C, and a panic payload whose
+/// own `Drop` panics is leaked.
+unsafe extern "C" fn drop_box<T: ExtrefType>(
   payload: *mut c_void,
   _type_data: *mut c_void,
   _env: sys::napi_env,
@@ -157,15 +183,20 @@ unsafe extern "C" fn drop_box<T>(
   if payload.is_null() {
     return;
   }
-  let _ = catch_unwind(AssertUnwindSafe(|| {
+  let r = catch_unwind(AssertUnwindSafe(|| {
     // SAFETY: payloads of this descriptor are Box<T> (create boxes them).
     drop(unsafe { Box::from_raw(payload.cast::<T>()) });
   }));
+  if let Err(p) = r {
+    dispose_panic(p);
+    report("Drop", T::NAME);
+  }
 }
 
 /// The clone callback: writes `(*payload).clone()` into `dst`, which is
 /// `size_of::<T>()` bytes of uninitialised, suitably aligned memory. A panic
-/// in `Clone` is caught and reported as failure (1).
+/// in `Clone` is caught and reported as failure (1), which the library turns
+/// into `EXTREF_CLONE_FAILED`; its payload is disposed of as in the drop.
 unsafe extern "C" fn clone_into<T: Clone>(
   payload: *const c_void,
   dst: *mut c_void,
@@ -183,8 +214,42 @@ unsafe extern "C" fn clone_into<T: Clone>(
       unsafe { dst.cast::<T>().write(v) };
       0
     }
-    Err(_) => 1,
+    Err(p) => {
+      dispose_panic(p);
+      1
+    }
   }
+}
+
+/// The move callback (ABI 1.1 take-into): moves the `T` out of its
+/// `Box<T>` into `dst` with `ptr::read` and frees the box's memory, without
+/// dropping the value, with the global allocator of the code that created
+/// the payload — this function is compiled into the creating addon and the
+/// library calls the creator's descriptor. Runs no user code; a panic in
+/// the allocator's `dealloc` is contained (the value has moved: it returns
+/// 0, the box then leaks).
+unsafe extern "C" fn move_box<T: ExtrefType>(
+  payload: *mut c_void,
+  dst: *mut c_void,
+  _type_data: *mut c_void,
+) -> c_int {
+  if payload.is_null() || dst.is_null() {
+    return 1;
+  }
+  // SAFETY: payload is the Box<T> allocation of a live T, marked taken by
+  // the library (nothing else touches it); dst is size_of::<T>() writable
+  // bytes aligned for T (the caller's MaybeUninit<T>).
+  unsafe { std::ptr::copy_nonoverlapping(payload.cast::<T>(), dst.cast::<T>(), 1) };
+  let r = catch_unwind(AssertUnwindSafe(|| {
+    // SAFETY: the same allocation as a Box of ManuallyDrop<T> (same layout),
+    // freed without running T's Drop: the value now lives in dst.
+    drop(unsafe { Box::from_raw(payload.cast::<std::mem::ManuallyDrop<T>>()) });
+  }));
+  if let Err(p) = r {
+    dispose_panic(p);
+    report("freeing the box", T::NAME);
+  }
+  0
 }
 
 /// Declares a Rust type as a libextref payload type: implements
@@ -211,6 +276,7 @@ unsafe extern "C" fn clone_into<T: Clone>(
 /// use extref::ExtrefType;
 /// assert_eq!(Counter::DESCRIPTOR.flags, extref::sys::EXTREF_TYPE_SEND);
 /// assert!(Counter::DESCRIPTOR.clone.is_some());
+/// assert!(Counter::DESCRIPTOR.r#move.is_some()); // take-into (ABI 1.1)
 /// ```
 #[macro_export]
 macro_rules! extref_type {

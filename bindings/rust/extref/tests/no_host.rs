@@ -165,6 +165,77 @@ fn panics_never_cross_the_c_abi() {
   unsafe { drop_cb(p.cast(), std::ptr::null_mut(), std::ptr::null_mut()) };
 }
 
+/// A panic payload whose own Drop panics ("failed to initiate panic" and
+/// exit 134 before, from the drop and clone callbacks: scenario 20).
+struct Bomb;
+impl Drop for Bomb {
+  fn drop(&mut self) {
+    panic!("the panic payload panics on drop");
+  }
+}
+
+struct Bombing(#[allow(dead_code)] u32);
+impl Clone for Bombing {
+  fn clone(&self) -> Self {
+    std::panic::panic_any(Bomb);
+  }
+}
+impl Drop for Bombing {
+  fn drop(&mut self) {
+    std::panic::panic_any(Bomb);
+  }
+}
+extref::extref_type!(unsafe impl Bombing {
+  tag: (19, 20),
+  name: c"Bombing",
+  clone: true,
+});
+
+#[test]
+fn panic_payloads_that_panic_on_drop_never_abort() {
+  let v = std::mem::ManuallyDrop::new(Bombing(3));
+  let mut dst = MaybeUninit::<Bombing>::uninit();
+  let clone = Bombing::DESCRIPTOR.clone.unwrap();
+  let rc = unsafe {
+    clone(
+      (&*v as *const Bombing).cast(),
+      dst.as_mut_ptr().cast(),
+      std::ptr::null_mut(),
+    )
+  };
+  assert_ne!(rc, 0, "a panicking Clone reports failure");
+  let drop_cb = Bombing::DESCRIPTOR.drop.unwrap();
+  let p = Box::into_raw(Box::new(Bombing(4)));
+  unsafe { drop_cb(p.cast(), std::ptr::null_mut(), std::ptr::null_mut()) };
+}
+
+static MOVED_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+/// Its own drop counter: tests run in parallel.
+#[repr(C)]
+struct Moved(i64);
+impl Drop for Moved {
+  fn drop(&mut self) {
+    MOVED_DROPS.fetch_add(1, Ordering::SeqCst);
+  }
+}
+extref::extref_type!(unsafe impl Moved { tag: (21, 22), name: c"Moved" });
+
+#[test]
+fn move_callback_moves_without_dropping_and_frees_the_box() {
+  let before = MOVED_DROPS.load(Ordering::SeqCst);
+  let mv = Moved::DESCRIPTOR.r#move.expect("extref_type! fills move");
+  let p = Box::into_raw(Box::new(Moved(42)));
+  let mut dst = MaybeUninit::<Moved>::uninit();
+  let rc = unsafe { mv(p.cast(), dst.as_mut_ptr().cast(), std::ptr::null_mut()) };
+  assert_eq!(rc, 0);
+  assert_eq!(MOVED_DROPS.load(Ordering::SeqCst), before, "not dropped");
+  let t = unsafe { dst.assume_init() };
+  assert_eq!(t.0, 42);
+  drop(t);
+  assert_eq!(MOVED_DROPS.load(Ordering::SeqCst), before + 1);
+}
+
 #[test]
 fn create_without_a_host_is_no_runtime_and_drops_the_value() {
   let r = no_env().create(Tracked(5));
@@ -245,6 +316,16 @@ fn stats_and_version_read_the_library() {
   let s = extref::stats().unwrap();
   assert_eq!(s.live_payloads, 0);
   assert_eq!(s.live_holds, 0);
-  assert_eq!(extref::version(), (1, 0, 0));
-  assert_eq!(extref::version_string(), "1.0.0");
+  assert_eq!(
+    extref::version(),
+    (
+      sys::EXTREF_VERSION_MAJOR,
+      sys::EXTREF_VERSION_MINOR,
+      sys::EXTREF_VERSION_PATCH
+    )
+  );
+  assert_eq!(
+    extref::version_string(),
+    sys::EXTREF_VERSION_STRING.to_str().unwrap()
+  );
 }

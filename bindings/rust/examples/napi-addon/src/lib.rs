@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use extref::napi::{Extref, NewExtref, ResultExt};
+use extref::napi::{coded, settle, Extref, NewExtref, Settled, Taken};
 use extref::{HeldMut, Hold};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -96,39 +96,39 @@ pub fn create_foreign(value: i64) -> External<i64> {
 }
 
 #[napi]
-pub fn get_value(c: Extref<Counter>) -> Result<i64> {
-  Ok(c.borrow().or_throw(&c)?.value)
+pub fn get_value(c: Extref<Counter>) -> extref::napi::Result<i64> {
+  Ok(c.borrow()?.value)
 }
 
 #[napi]
-pub fn get_wide(c: Extref<WideCounter>) -> Result<i64> {
-  let w = c.borrow().or_throw(&c)?;
+pub fn get_wide(c: Extref<WideCounter>) -> extref::napi::Result<i64> {
+  let w = c.borrow()?;
   Ok(w.value + w.extra)
 }
 
 #[napi]
-pub fn get_local(c: Extref<Local>) -> Result<i64> {
-  Ok(c.borrow().or_throw(&c)?.value)
+pub fn get_local(c: Extref<Local>) -> extref::napi::Result<i64> {
+  Ok(c.borrow()?.value)
 }
 
 #[napi]
-pub fn set_value(c: Extref<Counter>, value: i64) -> Result<()> {
-  c.borrow_mut().or_throw(&c)?.value = value;
+pub fn set_value(c: Extref<Counter>, value: i64) -> extref::napi::Result<()> {
+  c.borrow_mut()?.value = value;
   Ok(())
 }
 
 #[napi]
-pub fn increment(c: Extref<Counter>) -> Result<i64> {
-  let mut m = c.borrow_mut().or_throw(&c)?;
+pub fn increment(c: Extref<Counter>) -> extref::napi::Result<i64> {
+  let mut m = c.borrow_mut()?;
   m.value += 1;
   Ok(m.value)
 }
 
 /// Two exclusive borrows at once: swap(x, x) must fail.
 #[napi]
-pub fn swap(a: Extref<Counter>, b: Extref<Counter>) -> Result<()> {
-  let mut x = a.borrow_mut().or_throw(&a)?;
-  let mut y = b.borrow_mut().or_throw(&b)?;
+pub fn swap(a: Extref<Counter>, b: Extref<Counter>) -> extref::napi::Result<()> {
+  let mut x = a.borrow_mut()?;
+  let mut y = b.borrow_mut()?;
   std::mem::swap(&mut x.value, &mut y.value);
   Ok(())
 }
@@ -136,25 +136,27 @@ pub fn swap(a: Extref<Counter>, b: Extref<Counter>) -> Result<()> {
 /// A shared borrow of a, then an exclusive borrow of b: fails when they
 /// alias.
 #[napi]
-pub fn add_into(src: Extref<Counter>, dst: Extref<Counter>) -> Result<i64> {
-  let s = src.borrow().or_throw(&src)?;
-  let mut d = dst.borrow_mut().or_throw(&dst)?;
+pub fn add_into(src: Extref<Counter>, dst: Extref<Counter>) -> extref::napi::Result<i64> {
+  let s = src.borrow()?;
+  let mut d = dst.borrow_mut()?;
   d.value += s.value;
   Ok(d.value)
 }
 
 /// Holds an exclusive borrow while it calls back into JS.
 #[napi]
-pub fn with_mut(c: Extref<Counter>, cb: Function<(), Unknown>) -> Result<i64> {
-  let mut m = c.borrow_mut().or_throw(&c)?;
-  m.value += 100;
-  cb.call(())?;
-  Ok(m.value)
+pub fn with_mut(c: Extref<Counter>, cb: Function<(), Unknown>) -> Settled<i64> {
+  Settled::run(|| {
+    let mut m = c.borrow_mut()?;
+    m.value += 100;
+    cb.call(())?; // a JS exception of cb is thrown again unchanged
+    Ok(m.value)
+  })
 }
 
 #[napi]
-pub fn clone_value(c: Extref<Counter>) -> Result<i64> {
-  let copy: Counter = c.clone_out().or_throw(&c)?;
+pub fn clone_value(c: Extref<Counter>) -> extref::napi::Result<i64> {
+  let copy: Counter = c.clone_out()?;
   // Forgotten, not dropped: rustDropCount counts payload drops only.
   Ok(std::mem::ManuallyDrop::new(copy).value)
 }
@@ -162,13 +164,11 @@ pub fn clone_value(c: Extref<Counter>) -> Result<i64> {
 /// Clone-out of a non-cloneable type goes through the raw API (the safe
 /// layer does not offer it for a type that is not Clone).
 #[napi]
-pub fn clone_local(env: Env, c: Extref<Local>) -> Result<()> {
+pub fn clone_local(c: Extref<Local>) -> extref::napi::Result<()> {
   let mut dst = std::mem::MaybeUninit::<Local>::uninit();
   let st = unsafe {
-    extref::sys::extref_external_clone_out(
-      env.raw().cast(),
-      c.value().raw(),
-      <Local as extref::ExtrefType>::DESCRIPTOR,
+    extref::sys::extref_hold_clone_out(
+      c.as_raw().as_ptr(),
       dst.as_mut_ptr().cast(),
       std::mem::size_of::<Local>(),
     )
@@ -176,26 +176,28 @@ pub fn clone_local(env: Env, c: Extref<Local>) -> Result<()> {
   if st.is_ok() {
     return Ok(());
   }
-  Err::<(), _>(extref::Error::from_status(st)).or_throw(env)
+  Err(extref::Error::from_status(st).into())
 }
 
+/// Take (ABI 1.1 take-into, while the argument is converted); returns the
+/// value without running Counter's Drop, so that rustDropCount counts only
+/// the library's drops of payloads.
 #[napi]
-pub fn take_value(c: Extref<Counter>) -> Result<i64> {
-  let b = c.take().or_throw(&c)?;
-  // The taken Box is freed without running Counter's Drop, so that
-  // rustDropCount counts only the library's drops of payloads.
-  // SAFETY: ManuallyDrop<Counter> is repr(transparent) over Counter.
-  let b: Box<std::mem::ManuallyDrop<Counter>> =
-    unsafe { Box::from_raw(Box::into_raw(b).cast()) };
-  let value = b.value;
-  drop(b);
-  Ok(value)
+pub fn take_value(c: Taken<Counter>) -> i64 {
+  std::mem::ManuallyDrop::new(c.into_inner()).value
+}
+
+/// Take, then drop the Counter here: its Drop runs in this addon (counted
+/// by this addon's rustDropCount).
+#[napi]
+pub fn take_and_drop(c: Taken<Counter>) -> i64 {
+  c.value
 }
 
 /// Keeps an exclusive borrow (through a hold) until mutBorrowEnd().
 #[napi]
-pub fn mut_borrow_begin(c: Extref<Counter>) -> Result<()> {
-  let held = c.hold().or_throw(&c)?.into_mut().or_throw(&c)?;
+pub fn mut_borrow_begin(c: Extref<Counter>) -> extref::napi::Result<()> {
+  let held = c.into_hold().into_mut()?;
   HELD_MUT.with(|h| h.borrow_mut().replace(held));
   Ok(())
 }
@@ -229,7 +231,7 @@ pub fn mut_borrow_for(
   env: &Env,
   h: Hold<Counter>,
   ms: u32,
-) -> Result<PromiseRaw<'_, i64>> {
+) -> extref::napi::Result<PromiseRaw<'_, i64>> {
   let (tx, rx) = mpsc::channel::<extref::Result<()>>();
   let worker = std::thread::spawn(move || -> extref::Result<i64> {
     let value = match h.borrow_mut() {
@@ -248,8 +250,8 @@ pub fn mut_borrow_for(
   });
   match rx.recv() {
     Ok(Ok(())) => {}
-    Ok(Err(e)) => return Err::<PromiseRaw<'_, i64>, _>(e).or_throw(env),
-    Err(_) => return Err(Error::from_reason("borrow thread died")),
+    Ok(Err(e)) => return Err(e.into()),
+    Err(_) => return Err(coded(Error::from_reason("borrow thread died"))),
   }
   env.spawn_future(async move {
     let r = tokio::task::spawn_blocking(move || worker.join())
@@ -260,6 +262,7 @@ pub fn mut_borrow_for(
       Err(_) => Err(Error::from_reason("borrow thread panicked")),
     }
   })
+  .map_err(coded)
 }
 
 /// An async fn that takes a hold (converted on the JS thread), then waits
@@ -332,8 +335,8 @@ pub fn extref_version() -> String {
 /// names that thread got for a borrow and a release: the library must answer
 /// EXTREF_WRONG_THREAD, and the hold must stay live for the JS thread.
 #[napi]
-pub fn local_hold_off_thread(c: Extref<Local>) -> Result<Vec<String>> {
-  let hold = c.hold().or_throw(&c)?;
+pub fn local_hold_off_thread(c: Extref<Local>) -> extref::napi::Result<Vec<String>> {
+  let hold = c.into_hold();
   let raw = hold.into_raw().as_ptr() as usize;
   let names = std::thread::spawn(move || {
     let h = raw as *mut extref::sys::extref_hold_t;
@@ -353,12 +356,12 @@ pub fn local_hold_off_thread(c: Extref<Local>) -> Result<Vec<String>> {
       .to_vec()
   })
   .join()
-  .map_err(|_| Error::from_reason("thread panicked"))?;
+  .map_err(|_| coded(Error::from_reason("thread panicked")))?;
   // Still live on this thread: release it here.
   let hold = unsafe {
     Hold::<Local>::from_raw(std::ptr::NonNull::new(raw as *mut _).unwrap())
   };
-  let v = hold.borrow().or_throw(&c)?.value;
+  let v = hold.borrow()?.value;
   drop(hold);
   let mut out = names;
   out.push(v.to_string());
@@ -382,7 +385,10 @@ fn quiet_deliberate_panics() {
   ONCE.call_once(|| {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-      if info.payload().downcast_ref::<DeliberatePanic>().is_none() {
+      let p = info.payload();
+      if p.downcast_ref::<DeliberatePanic>().is_none()
+        && p.downcast_ref::<Bomb>().is_none()
+      {
         default(info);
       }
     }));
@@ -420,8 +426,8 @@ pub fn create_boom(boom: bool) -> NewExtref<Boom> {
 }
 
 #[napi]
-pub fn clone_boom(c: Extref<Boom>) -> Result<i64> {
-  let b = c.clone_out().or_throw(&c)?;
+pub fn clone_boom(c: Extref<Boom>) -> extref::napi::Result<i64> {
+  let b = c.clone_out()?;
   Ok(b.boom)
 }
 
@@ -523,4 +529,298 @@ pub async fn read_when_open(h: Hold<Counter>) -> Result<i64> {
   .await
   .map_err(|e| Error::from_reason(e.to_string()))?
   .map_err(Error::from)
+}
+
+// ---- Scenario 13: an Extref kept past its call --------------------------
+//
+// Extref<T> owns a hold (taken while the argument was converted), so every
+// way safe Rust can keep one is sound: the same payload stays alive and
+// later calls see it, or a status.
+
+thread_local! {
+  static STASH_TLS: RefCell<Vec<Extref<Counter>>> =
+    const { RefCell::new(Vec::new()) };
+  static STASH_LOCAL: RefCell<Vec<Extref<Local>>> =
+    const { RefCell::new(Vec::new()) };
+}
+
+/// Extref<Counter> is Send + Sync (Counter is a SendType): a static Mutex
+/// may keep it (and drop it on any thread).
+static STASH_STATIC: std::sync::Mutex<Vec<Extref<Counter>>> =
+  std::sync::Mutex::new(Vec::new());
+
+#[napi]
+pub fn stash_tls(c: Extref<Counter>) {
+  STASH_TLS.with(|v| v.borrow_mut().push(c));
+}
+
+#[napi]
+pub fn stash_static(c: Extref<Counter>) {
+  STASH_STATIC
+    .lock()
+    .unwrap_or_else(|e| e.into_inner())
+    .push(c);
+}
+
+/// A thread-bound type's Extref can only be kept on its thread.
+#[napi]
+pub fn stash_local(c: Extref<Local>) {
+  STASH_LOCAL.with(|v| v.borrow_mut().push(c));
+}
+
+/// The values behind every stashed Extref: thread-local Counters, static
+/// Counters, thread-local Locals, in that order.
+#[napi]
+pub fn read_stashed() -> extref::napi::Result<Vec<i64>> {
+  let mut out = Vec::new();
+  STASH_TLS.with(|v| -> extref::Result<()> {
+    for c in v.borrow().iter() {
+      out.push(c.borrow()?.value);
+    }
+    Ok(())
+  })?;
+  for c in STASH_STATIC.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+    out.push(c.borrow()?.value);
+  }
+  STASH_LOCAL.with(|v| -> extref::Result<()> {
+    for c in v.borrow().iter() {
+      out.push(c.borrow()?.value);
+    }
+    Ok(())
+  })?;
+  Ok(out)
+}
+
+/// Increments every stashed Counter (exclusive borrows in a later call).
+#[napi]
+pub fn increment_stashed() -> extref::napi::Result<()> {
+  STASH_TLS.with(|v| -> extref::Result<()> {
+    for c in v.borrow().iter() {
+      c.borrow_mut()?.value += 1;
+    }
+    Ok(())
+  })?;
+  for c in STASH_STATIC.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+    c.borrow_mut()?.value += 1;
+  }
+  Ok(())
+}
+
+/// Drops every stashed Extref (the static ones on another thread); returns
+/// how many.
+#[napi]
+pub fn clear_stashes() -> u32 {
+  let mut n = STASH_TLS.with(|v| v.borrow_mut().drain(..).count());
+  n += STASH_LOCAL.with(|v| v.borrow_mut().drain(..).count());
+  let stat: Vec<Extref<Counter>> = STASH_STATIC
+    .lock()
+    .unwrap_or_else(|e| e.into_inner())
+    .drain(..)
+    .collect();
+  n += stat.len();
+  std::thread::spawn(move || drop(stat)).join().ok();
+  n as u32
+}
+
+/// A #[napi] class that keeps an Extref in a field.
+#[napi]
+pub struct Keeper {
+  c: Extref<Counter>,
+}
+
+#[napi]
+impl Keeper {
+  #[napi(constructor)]
+  pub fn new(c: Extref<Counter>) -> Self {
+    Keeper { c }
+  }
+
+  #[napi]
+  pub fn value(&self) -> extref::napi::Result<i64> {
+    Ok(self.c.borrow()?.value)
+  }
+
+  #[napi]
+  pub fn increment(&self) -> extref::napi::Result<i64> {
+    let mut m = self.c.borrow_mut()?;
+    m.value += 1;
+    Ok(m.value)
+  }
+}
+
+/// An Extref inside a napi-rs External.
+#[napi]
+pub fn wrap_external(c: Extref<Counter>) -> External<Extref<Counter>> {
+  External::new(c)
+}
+
+#[napi]
+pub fn read_wrapped(w: &External<Extref<Counter>>) -> extref::napi::Result<i64> {
+  Ok(w.borrow()?.value)
+}
+
+// ---- Errors: plain `?` keeps the status as the JS code ------------------
+
+/// An exclusive borrow with plain `?` in a synchronous fn.
+#[napi]
+pub fn q_sync(c: Extref<Counter>) -> extref::napi::Result<i64> {
+  let m = c.borrow_mut()?;
+  Ok(m.value)
+}
+
+/// An exclusive borrow with plain `?` on a worker thread of an async fn.
+#[napi]
+pub async fn q_async(h: Hold<Counter>) -> Settled<i64> {
+  settle(async move {
+    let v = tokio::task::spawn_blocking(move || -> extref::Result<i64> {
+      Ok(h.borrow_mut()?.value)
+    })
+    .await
+    .map_err(|e| Error::from_reason(e.to_string()))??;
+    Ok(v)
+  })
+  .await
+}
+
+/// The first failure is returned after another failure on this thread: the
+/// JS error must carry the first one's code and message.
+#[napi]
+pub fn q_own_message(c: Extref<Counter>) -> extref::napi::Result<i64> {
+  let first = c.borrow_mut().err();
+  let mut empty = extref::sys::extref_borrow_t::EMPTY;
+  // INVALID_ARG: now this thread's latest error.
+  let _ = unsafe { extref::sys::extref_borrow_release(&mut empty) };
+  match first {
+    Some(e) => Err(e.into()),
+    None => Ok(0),
+  }
+}
+
+// ---- Scenario 20: panics whose payload panics on drop -------------------
+
+/// A panic payload whose own Drop panics.
+struct Bomb;
+
+impl Drop for Bomb {
+  fn drop(&mut self) {
+    std::panic::panic_any(DeliberatePanic);
+  }
+}
+
+/// A type whose Clone and Drop panic with a Bomb (when `boom` is set).
+#[repr(C)]
+pub struct BombType {
+  pub boom: i64,
+}
+
+static BOMB_DROPS: AtomicU64 = AtomicU64::new(0);
+
+impl Clone for BombType {
+  fn clone(&self) -> Self {
+    if self.boom != 0 {
+      std::panic::panic_any(Bomb);
+    }
+    BombType { boom: 0 }
+  }
+}
+
+impl Drop for BombType {
+  fn drop(&mut self) {
+    BOMB_DROPS.fetch_add(1, Ordering::SeqCst);
+    if self.boom != 0 {
+      std::panic::panic_any(Bomb);
+    }
+  }
+}
+
+extref::extref_type!(unsafe impl BombType {
+  tag: (0x6c69626578747265, 0x426f6d6254797065),
+  name: c"BombType",
+  clone: true,
+});
+
+#[napi]
+pub fn create_bomb(boom: bool) -> NewExtref<BombType> {
+  quiet_deliberate_panics();
+  NewExtref::new(BombType { boom: boom as i64 })
+}
+
+#[napi]
+pub fn clone_bomb(c: Extref<BombType>) -> extref::napi::Result<i64> {
+  let b = c.clone_out()?;
+  Ok(std::mem::ManuallyDrop::new(b).boom)
+}
+
+#[napi]
+pub fn bomb_drop_count() -> f64 {
+  BOMB_DROPS.load(Ordering::SeqCst) as f64
+}
+
+// ---- Scenario 18: take across addons with different allocators ----------
+
+#[cfg(feature = "counting-alloc")]
+mod counting_alloc {
+  use std::alloc::{GlobalAlloc, Layout, System};
+  use std::sync::atomic::{AtomicI64, Ordering};
+
+  /// Live 8-byte, 8-aligned blocks (a Counter's box among them).
+  pub static LIVE8: AtomicI64 = AtomicI64::new(0);
+
+  /// Hands out pointers 16 bytes (or the alignment) into a System block, as
+  /// a real allocator with headers would: free() of one of them aborts the
+  /// process ("free(): invalid pointer").
+  pub struct Offset;
+
+  fn outer(l: Layout) -> (Layout, usize) {
+    let pad = l.align().max(16);
+    // SAFETY-free: sizes of real allocations never overflow here.
+    (Layout::from_size_align(l.size() + pad, pad).unwrap(), pad)
+  }
+
+  unsafe impl GlobalAlloc for Offset {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+      let (o, pad) = outer(l);
+      let p = unsafe { System.alloc(o) };
+      if p.is_null() {
+        return p;
+      }
+      if l.size() == 8 && l.align() == 8 {
+        LIVE8.fetch_add(1, Ordering::SeqCst);
+      }
+      unsafe { p.add(pad) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+      let (o, pad) = outer(l);
+      if l.size() == 8 && l.align() == 8 {
+        LIVE8.fetch_sub(1, Ordering::SeqCst);
+      }
+      unsafe { System.dealloc(p.sub(pad), o) }
+    }
+  }
+
+  #[global_allocator]
+  static GLOBAL: Offset = Offset;
+}
+
+/// "offset" when this build uses the offset allocator, else "system".
+#[napi]
+pub fn alloc_kind() -> String {
+  if cfg!(feature = "counting-alloc") {
+    "offset".into()
+  } else {
+    "system".into()
+  }
+}
+
+/// Live 8-byte blocks of the offset allocator (-1 with the system one).
+#[napi]
+pub fn live_small_blocks() -> f64 {
+  #[cfg(feature = "counting-alloc")]
+  {
+    counting_alloc::LIVE8.load(Ordering::SeqCst) as f64
+  }
+  #[cfg(not(feature = "counting-alloc"))]
+  {
+    -1.0
+  }
 }
