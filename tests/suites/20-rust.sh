@@ -64,7 +64,7 @@ fi
 cd "$RUST" || { ko "rust: no bindings/rust"; finish; }
 
 # 1. The addon (release): the node tests and the cross-language tests use it.
-if cargo build --release -p extref-napi-addon >"$LOG/build.log" 2>&1; then
+if cargo build --locked --release -p extref-napi-addon >"$LOG/build.log" 2>&1; then
   mkdir -p "$RUST/build"
   cp "$CARGO_TARGET_DIR/release/libextref_rust_addon.so" \
     "$RUST/build/extref_rust_addon.node"
@@ -80,7 +80,7 @@ fi
 # 2. cargo test: layout, no-host unit tests, doctests (napi feature on).
 # Release profile, with the addon in the package set, so that napi-rs and
 # tokio are compiled once, with one feature set, for the build and the tests.
-cargo test --release --no-fail-fast -p extref-sys -p extref \
+cargo test --locked --release --no-fail-fast -p extref-sys -p extref \
   -p extref-napi-addon >"$LOG/cargo-test.log" 2>&1
 rc=$?
 before=$((pass + fail))
