@@ -12,7 +12,7 @@ else
   echo "FAIL - make distcheck"; tail -40 "$EXTREF_BUILD/distcheck.out"; failed=$((failed + 1))
 fi
 listing="$(tar -tzf "$EXTREF_BUILD/libextref-$V.tar.gz" 2>/dev/null)"
-if grep -qx 'libextref-$V/configure' <<<"$listing"; then
+if grep -qx "libextref-$V/configure" <<<"$listing"; then
   echo "ok - make dist produced libextref-$V.tar.gz with a configure script"; passed=$((passed + 1))
 else
   echo "FAIL - libextref-$V.tar.gz missing or without configure"; failed=$((failed + 1))
