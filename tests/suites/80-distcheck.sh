@@ -17,5 +17,21 @@ if grep -qx "libextref-$V/configure" <<<"$listing"; then
 else
   echo "FAIL - libextref-$V.tar.gz missing or without configure"; failed=$((failed + 1))
 fi
+# The tarball is what a distribution takes: its license, and a README that
+# names only files the tarball carries (dist/readme-paths.pl check).
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+if tar -C "$tmp" -xzf "$EXTREF_BUILD/libextref-$V.tar.gz" 2>/dev/null &&
+   grep -q '^MIT License' "$tmp/libextref-$V/LICENSE" 2>/dev/null; then
+  echo "ok - libextref-$V.tar.gz carries LICENSE (MIT)"; passed=$((passed + 1))
+else
+  echo "FAIL - libextref-$V.tar.gz carries LICENSE (MIT)"; failed=$((failed + 1))
+fi
+if out="$(perl "$ROOT/dist/readme-paths.pl" check "$tmp/libextref-$V" 2>&1)"; then
+  n="$(grep -cE '\]\(|`[^` ]*/[^` ]*`' "$tmp/libextref-$V/README.md")"
+  echo "ok - the tarball's README names only files the tarball carries ($n lines with paths or links)"; passed=$((passed + 1))
+else
+  echo "FAIL - the tarball's README names files the tarball does not carry:"
+  printf '%s\n' "$out" | sed 's/^/       | /'; failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
