@@ -68,8 +68,9 @@ node_tests() {
 runtime_tests() {
   local rt="$1" file="$2" out rc
   if ! command -v "$rt" >/dev/null 2>&1; then
+    . "$EXTREF_ROOT/tools.lock"   # BUN_VERSION, DENO_VERSION
     npm install -g --prefix "$EXTREF_ROOT/_tools/npm" --no-audit --no-fund \
-      bun deno >/dev/null 2>&1 || true
+      "bun@$BUN_VERSION" "deno@$DENO_VERSION" >/dev/null 2>&1 || true
   fi
   if ! command -v "$rt" >/dev/null 2>&1; then
     skip "$rt: $(basename "$file") ($rt is not installed)"

@@ -2,6 +2,8 @@
 # Runs every tests/runtime/*.test.mjs under one runtime and prints one line
 # per test case, then "N passed, N failed[, N skipped]".
 #   tests/runtime/run-suite.sh node|bun|deno [file.test.mjs ...]
+# EXTREF_RUNTIME_BIN=/path/to/binary runs that binary as the runtime (e.g. a
+# wrapper that runs an arm64 bun under qemu-user: tests/suites/65-cross.sh).
 # Each file runs in a process of its own, under a time limit. A process
 # that dies without reporting counts as one failed case.
 set -uo pipefail
@@ -35,12 +37,15 @@ skip_all() {
 
 # The runtime itself: bun and deno come from npm into _tools/npm (what
 # ./dev does; done here too so the suite runs on its own).
-if [ "$RT" != node ] && ! command -v "$RT" >/dev/null 2>&1; then
-  echo "installing bun and deno from npm into $ROOT/_tools/npm" >&2
+if [ -z "${EXTREF_RUNTIME_BIN:-}" ] && [ "$RT" != node ] &&
+   ! command -v "$RT" >/dev/null 2>&1; then
+  echo "installing bun and deno (tools.lock versions) from npm into $ROOT/_tools/npm" >&2
+  . "$ROOT/tools.lock"   # BUN_VERSION, DENO_VERSION
   npm install -g --prefix "$ROOT/_tools/npm" --no-audit --no-fund \
-    bun deno >/dev/null 2>&1 || true
+    "bun@$BUN_VERSION" "deno@$DENO_VERSION" >/dev/null 2>&1 || true
 fi
-command -v "$RT" >/dev/null 2>&1 || skip_all "$RT is not installed"
+RT_BIN="${EXTREF_RUNTIME_BIN:-$RT}"
+command -v "$RT_BIN" >/dev/null 2>&1 || skip_all "$RT_BIN is not installed"
 
 if ! out="$("$HERE/build.sh" 2>&1)"; then
   echo "$out"
@@ -52,10 +57,10 @@ fi
 run_file() {
   local f="$1"
   case "$RT" in
-    node) timeout -k 5 "$FILE_TIMEOUT" node --test --expose-gc \
+    node) timeout -k 5 "$FILE_TIMEOUT" "$RT_BIN" --test --expose-gc \
             --test-reporter=tap "$f" ;;
-    bun)  timeout -k 5 "$FILE_TIMEOUT" bun "$f" ;;
-    deno) timeout -k 5 "$FILE_TIMEOUT" deno run --allow-ffi --allow-read \
+    bun)  timeout -k 5 "$FILE_TIMEOUT" "$RT_BIN" "$f" ;;
+    deno) timeout -k 5 "$FILE_TIMEOUT" "$RT_BIN" run --allow-ffi --allow-read \
             --allow-env --allow-run --allow-sys --v8-flags=--expose-gc "$f" ;;
   esac
 }

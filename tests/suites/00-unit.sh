@@ -5,7 +5,7 @@ set -uo pipefail
 : "${EXTREF_BUILD:?run through ./dev check}"
 make -C "$EXTREF_BUILD" -j2 check >"$EXTREF_BUILD/check.out" 2>&1
 rc=$?
-passed=0; failed=0
+passed=0; failed=0; skipped=0
 for log in "$EXTREF_BUILD"/tests/unit/*.log; do
   [ -f "$log" ] || continue
   name="$(basename "$log" .log)"
@@ -28,6 +28,7 @@ for log in "$EXTREF_BUILD"/tests/abi/*.log; do
     case "$l" in
       "ok "*) echo "abi $l"; passed=$((passed + 1)) ;;
       "not ok "*) echo "abi $l"; failed=$((failed + 1)) ;;
+      "SKIP: "*) echo "abi skipped - ${l#SKIP: }"; skipped=$((skipped + 1)) ;;
     esac
   done <"$log"
 done
@@ -35,5 +36,9 @@ if [ $rc -ne 0 ] && [ $failed -eq 0 ]; then
   echo "make check failed (exit $rc) without a failing test:"; tail -30 "$EXTREF_BUILD/check.out"
   failed=1
 fi
-echo "$passed passed, $failed failed"
+if [ $skipped -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
 [ $failed -eq 0 ]

@@ -44,15 +44,29 @@ run_demo node
 run_demo bun
 run_demo deno
 
-# 4. The README example compiles as an addon with only the documented flags.
-name="readme: examples/readme-example.c builds with pkg-config extref alone"
-addon="$tmp/readme.node"
-if ${CC:-cc} -std=c11 -Wall -Wextra -pedantic -Werror -shared -fPIC \
-     -I/usr/include/node "$root/examples/readme-example.c" \
-     $(pkg-config --cflags --libs extref) -o "$addon" >"$tmp/cc.log" 2>&1
-then
+# 4. The README's own compile line, extracted from README.md and run as it
+# is (from the repository root, output in a scratch dir), with a linker that
+# drops unneeded libraries (--as-needed, the default of some distributions):
+# the addon must still link libextref.so.1.
+name="readme: the README's compile line builds examples/readme-example.c with --as-needed"
+addon="$tmp/readme-example.node"
+line="$(grep -m1 '^cc -shared .*examples/readme-example.c' "$root/README.md")"
+mkdir -p "$tmp/bin"
+realcc="$(command -v "${CC:-cc}")"
+cat >"$tmp/bin/cc" <<EOF2
+#!/bin/sh
+exec $realcc -Wl,--as-needed -Wall -Wextra -Werror "\$@"
+EOF2
+chmod +x "$tmp/bin/cc"
+if [ -z "$line" ]; then
+  echo "README.md has no line starting 'cc -shared ... examples/readme-example.c'" >"$tmp/cc.log"
+  fail "$name" "$tmp/cc.log"
+elif (cd "$root" && PATH="$tmp/bin:$PATH" &&
+      eval "${line/-o readme-example.node/-o $addon}") >"$tmp/cc.log" 2>&1 &&
+     readelf -d "$addon" 2>>"$tmp/cc.log" | grep -q 'NEEDED.*libextref\.so\.1'; then
   pass "$name"
 else
+  { echo "line: $line"; readelf -d "$addon" 2>&1 | grep NEEDED; } >>"$tmp/cc.log"
   fail "$name" "$tmp/cc.log"
 fi
 

@@ -71,14 +71,14 @@ fi
 cd "$RUST" || { ko "rust: no bindings/rust"; finish; }
 
 # 1. The addon (release): the node tests and the cross-language tests use it.
-if cargo build --release -p extref-napi-addon >"$LOG/build.log" 2>&1; then
+if cargo build --locked --release -p extref-napi-addon >"$LOG/build.log" 2>&1; then
   mkdir -p "$RUST/build"
   cp "$CARGO_TARGET_DIR/release/libextref_rust_addon.so" \
     "$RUST/build/extref_rust_addon.node"
   echo "$RUST/build/extref_rust_addon.node" >"$CARGO_TARGET_DIR/addon-path.txt"
   ok "rust: napi-rs addon builds (build/extref_rust_addon.node)"
   addon=1
-  if cargo build --release -p extref-napi-addon --features counting-alloc \
+  if cargo build --locked --release -p extref-napi-addon --features counting-alloc \
     >"$LOG/build-alloc.log" 2>&1; then
     cp "$CARGO_TARGET_DIR/release/libextref_rust_addon.so" \
       "$RUST/build/extref_rust_addon_alloc.node"
@@ -99,8 +99,8 @@ fi
 # that napi-rs and tokio are compiled once, with one feature set, for the
 # build and the tests. Without LD_LIBRARY_PATH: the test binaries and
 # doctests must find libextref through their rpath.
-env -u LD_LIBRARY_PATH cargo test --release --no-fail-fast -p extref-sys \
-  -p extref -p extref-napi-addon >"$LOG/cargo-test.log" 2>&1
+env -u LD_LIBRARY_PATH cargo test --locked --release --no-fail-fast \
+  -p extref-sys -p extref -p extref-napi-addon >"$LOG/cargo-test.log" 2>&1
 rc=$?
 before=$((pass + fail))
 count_cargo "$LOG/cargo-test.log" "cargo test"

@@ -18,10 +18,11 @@ CPP="$EXTREF_ROOT/bindings/cpp"
 BUILD="$CPP/build"
 mkdir -p "$BUILD"
 
-# node-addon-api from npm, into bindings/cpp/node_modules (once).
+# node-addon-api from npm, into bindings/cpp/node_modules (once), at the
+# version of bindings/cpp/package-lock.json.
 if [ ! -f "$CPP/node_modules/node-addon-api/napi.h" ]; then
-  check "install node-addon-api from npm" \
-    npm install --prefix "$CPP" --no-audit --no-fund --loglevel=error
+  check "install node-addon-api from npm (npm ci, package-lock.json)" \
+    npm ci --prefix "$CPP" --no-audit --no-fund --loglevel=error
 fi
 NAA="$CPP/node_modules/node-addon-api"
 

@@ -22,7 +22,7 @@ ZIG_ADDON="$ZIGDIR/zig-out/lib/extref_zig.node"
 if [ ! -f "$RUST_ADDON" ]; then
   build_rust() {
     (cd "$RUST" && CARGO_TARGET_DIR="$RUST/target" \
-      cargo build --release -j2 -p extref-napi-addon) &&
+      cargo build --locked --release -j2 -p extref-napi-addon) &&
       mkdir -p "$RUST/build" &&
       cp "$RUST/target/release/libextref_rust_addon.so" "$RUST_ADDON"
   }

@@ -10,7 +10,7 @@ LOG="$ROOT/_build-fuzz/suite-50.log"
 mkdir -p "$ROOT/_build-fuzz"
 
 if ! command -v clang >/dev/null; then
-  echo "SKIP fuzz_core: clang not installed (Debian: clang libclang-rt-14-dev)"
+  echo "SKIP fuzz_core: clang not installed (Debian: clang and libclang-rt-N-dev for its major version N; ./dev installs both)"
   echo "0 passed, 0 failed, 1 skipped"
   exit 0
 fi
