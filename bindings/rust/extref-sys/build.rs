@@ -73,6 +73,9 @@ fn bundled() -> Vec<PathBuf> {
     .define("_GNU_SOURCE", None)
     // Not exported from the final binary: this copy is the addon's own.
     .define("EXTREF_EXTERN", Some(""))
+    // Dynamic TLS: an initial-exec variable would mark the whole addon
+    // STATIC_TLS and spend glibc's small static-TLS surplus per copy.
+    .define("EXTREF_TLS_MODEL", Some("\"global-dynamic\""))
     .flag_if_supported("-std=c11")
     .flag("-fvisibility=hidden")
     .flag_if_supported("-pthread")
