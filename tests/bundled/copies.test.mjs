@@ -84,9 +84,9 @@ test('versions_name_the_copies', () => {
   assert.equal(Gb.version(), '1.1.0');
   assert.equal(G2.version(), env.EXTREF_GYP_ADDON2_VERSION);
   assert.equal(R.extrefVersion(), '1.1.0');
-  if (S) assert.equal(S.version(), '1.1.0');
+  if (S) assert.equal(S.version().string, '1.1.0');
   console.log(`# versions: G ${G.version()}, G2 ${G2.version()}, ` +
-    `R ${R.extrefVersion()}${S ? `, S ${S.version()}` : ''}`);
+    `R ${R.extrefVersion()}${S ? `, S ${S.version().string}` : ''}`);
 });
 
 const names = Object.keys(copies);

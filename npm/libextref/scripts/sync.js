@@ -9,6 +9,12 @@ const path = require('node:path');
 
 const pkg = path.join(__dirname, '..');
 const root = path.join(pkg, '..', '..');
+if (!fs.existsSync(path.join(root, 'src', 'internal.h'))) {
+  // Packed from an unpacked tarball: the copies are already here.
+  if (fs.existsSync(path.join(pkg, 'src', 'internal.h'))) process.exit(0);
+  console.error('libextref: no ../../src to copy from');
+  process.exit(1);
+}
 const pairs = [];
 for (const f of fs.readdirSync(path.join(root, 'src')).sort()) {
   if (/\.[ch]$/.test(f)) pairs.push([path.join('src', f), path.join('src', f)]);
@@ -31,12 +37,6 @@ if (process.argv[2] === '--check') {
   process.exit(bad ? 1 : 0);
 }
 
-if (!fs.existsSync(path.join(root, 'src', 'internal.h'))) {
-  // Packed from an unpacked tarball: the copies are already here.
-  if (fs.existsSync(path.join(pkg, 'src', 'internal.h'))) process.exit(0);
-  console.error('libextref: no ../../src to copy from');
-  process.exit(1);
-}
 fs.rmSync(path.join(pkg, 'src'), { recursive: true, force: true });
 fs.rmSync(path.join(pkg, 'include'), { recursive: true, force: true });
 fs.mkdirSync(path.join(pkg, 'src'));
