@@ -45,6 +45,11 @@
 extern "C" {
 #endif
 
+/* A copy compiled into an addon (the Rust crate's `bundled` feature, the npm
+ * package, Zig's -Dbundled) defines EXTREF_EXTERN as empty and compiles with
+ * -fvisibility=hidden, so its extref_ functions are not exported and never
+ * interpose with another copy. */
+#ifndef EXTREF_EXTERN
 #if defined(_WIN32) && defined(EXTREF_BUILDING)
 #define EXTREF_EXTERN __declspec(dllexport)
 #elif defined(_WIN32)
@@ -54,6 +59,7 @@ extern "C" {
 #else
 #define EXTREF_EXTERN
 #endif
+#endif /* EXTREF_EXTERN */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -37,9 +37,16 @@ _Static_assert(sizeof(void *) == 8 && sizeof(uintptr_t) == 8,
 /* Every thread that enters the library gets a serial of its own, never
  * given to another thread for the life of the process (the system reuses
  * thread pointers and stacks; a serial is never reused). 0 means "none
- * yet". Initial-exec TLS: one load on the borrow path. */
+ * yet". Initial-exec TLS: one load on the borrow path. A copy compiled
+ * into an addon may build with -DEXTREF_TLS_MODEL='"global-dynamic"': an
+ * initial-exec variable marks the whole addon STATIC_TLS, and dlopen fails
+ * ("cannot allocate memory in static TLS block") when the addon's TLS
+ * (Zig's is 256 KiB) or the copies together exceed glibc's surplus. */
+#ifndef EXTREF_TLS_MODEL
+#define EXTREF_TLS_MODEL "initial-exec"
+#endif
 EXTREF__HIDDEN extern _Thread_local uint64_t extref__thread_serial
-    __attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model(EXTREF_TLS_MODEL)));
 EXTREF__HIDDEN uint64_t extref__thread_serial_new(void);
 
 static inline uint64_t extref__thread_id(void) {

@@ -7,7 +7,7 @@
 #include "internal.h"
 
 _Thread_local uint64_t extref__thread_serial
-    __attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model(EXTREF_TLS_MODEL)));
 
 static _Atomic uint64_t next_serial;
 

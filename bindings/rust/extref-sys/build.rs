@@ -4,12 +4,96 @@
 //! to point at a library by hand. On docs.rs (`DOCS_RS` set) nothing is
 //! probed or linked: documentation needs no library.
 //!
+//! With the `bundled` feature nothing is probed: the library's own C
+//! sources are compiled with the cc crate into a static archive linked into
+//! the crate, with every extref_ function hidden (`-fvisibility=hidden`,
+//! `EXTREF_EXTERN` defined empty), so an addon carries its own copy of the
+//! library and exports none of it. Sources: `csrc/` (written by
+//! `sync-csrc.sh`, shipped in the packaged crate), else the repository's
+//! `src/` and `include/`. Node-API headers (types only; the library finds
+//! the functions at run time): `csrc/node-api`, else
+//! `EXTREF_NODE_API_INCLUDE`, else `/usr/include/node`.
+//!
 //! Dependents' build scripts read the library directory as
 //! `DEP_EXTREF_LIBDIR` (the `extref` crate uses it for an rpath of its own
 //! tests and doctests).
 
 use std::env;
 use std::path::PathBuf;
+
+/// The directory holding `name`, first of `dirs`.
+#[allow(dead_code)]
+fn first_with(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
+  dirs.iter().find(|d| d.join(name).is_file()).cloned()
+}
+
+#[cfg(feature = "bundled")]
+fn bundled() -> Vec<PathBuf> {
+  println!("cargo:rerun-if-env-changed=EXTREF_NODE_API_INCLUDE");
+  let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+  let csrc = manifest.join("csrc");
+  let repo = manifest.join("../../..");
+  let (src, inc) = if csrc.join("src/internal.h").is_file() {
+    (csrc.join("src"), csrc.join("include"))
+  } else if repo.join("src/internal.h").is_file() {
+    (repo.join("src"), repo.join("include"))
+  } else {
+    panic!(
+      "feature `bundled`: no C sources in {} (run sync-csrc.sh) nor in {}",
+      csrc.display(),
+      repo.join("src").display()
+    );
+  };
+  let mut napi_dirs = vec![csrc.join("node-api")];
+  if let Some(d) = env::var_os("EXTREF_NODE_API_INCLUDE") {
+    napi_dirs.push(PathBuf::from(d));
+  }
+  napi_dirs.push(PathBuf::from("/usr/include/node"));
+  let napi = first_with(&napi_dirs, "node_api.h").unwrap_or_else(|| {
+    panic!(
+      "feature `bundled`: node_api.h not found in {napi_dirs:?}; set \
+       EXTREF_NODE_API_INCLUDE to a directory of Node-API headers"
+    )
+  });
+  let mut files: Vec<PathBuf> = std::fs::read_dir(&src)
+    .unwrap()
+    .map(|e| e.unwrap().path())
+    .filter(|p| p.extension().is_some_and(|x| x == "c"))
+    .collect();
+  files.sort();
+  println!("cargo:rerun-if-changed={}", src.display());
+  println!("cargo:rerun-if-changed={}", inc.display());
+  let mut build = cc::Build::new();
+  build
+    .files(&files)
+    .include(&inc)
+    .include(&src)
+    .include(&napi)
+    .define("EXTREF_BUILDING", None)
+    .define("_GNU_SOURCE", None)
+    // Not exported from the final binary: this copy is the addon's own.
+    .define("EXTREF_EXTERN", Some(""))
+    // Dynamic TLS: an initial-exec variable would mark the whole addon
+    // STATIC_TLS and spend glibc's small static-TLS surplus per copy.
+    .define("EXTREF_TLS_MODEL", Some("\"global-dynamic\""))
+    .flag_if_supported("-std=c11")
+    .flag("-fvisibility=hidden")
+    .flag_if_supported("-pthread")
+    .warnings(false);
+  build.compile("extref_bundled");
+  let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+  if os == "linux" || os == "android" {
+    println!("cargo:rustc-link-lib=dylib=dl");
+    println!("cargo:rustc-link-lib=dylib=pthread");
+  }
+  println!("cargo:bundled=1");
+  vec![inc]
+}
+
+#[cfg(not(feature = "bundled"))]
+fn bundled() -> Vec<PathBuf> {
+  unreachable!()
+}
 
 fn main() {
   println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
@@ -27,7 +111,9 @@ fn main() {
   }
 
   let include_dirs: Vec<PathBuf> =
-    if env::var_os("EXTREF_NO_PKG_CONFIG").is_some() {
+    if env::var_os("CARGO_FEATURE_BUNDLED").is_some() {
+      bundled()
+    } else if env::var_os("EXTREF_NO_PKG_CONFIG").is_some() {
       let lib = env::var("EXTREF_LIB_DIR")
         .expect("EXTREF_NO_PKG_CONFIG is set: set EXTREF_LIB_DIR too");
       println!("cargo:rustc-link-search=native={lib}");

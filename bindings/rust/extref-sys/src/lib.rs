@@ -405,7 +405,8 @@ pub struct extref_stats_t {
   pub external_bytes: i64,
 }
 
-#[link(name = "extref")]
+// With `bundled` the build script links the static archive it compiled.
+#[cfg_attr(not(feature = "bundled"), link(name = "extref"))]
 extern "C" {
   /// Wraps `payload` in a new external of `type_`; the library owns the payload
   /// on `EXTREF_OK` only (then it drops it with `type_->drop`).

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "gyp_addon",
+      "sources": ["addon.c"],
+      "dependencies": ["<!(node -p \"require('libextref').gyp\")"]
+    }
+  ]
+}
