@@ -53,9 +53,11 @@ static extref_status_t foreign(const extref_type_t *type) {
                                                 : "type->struct_size is too "
                                                   "small");
   return extref__fail(EXTREF_FOREIGN,
-                      "expected %s, got an external that libextref did not "
-                      "create",
-                      extref__type_name(type));
+                      "expected %s, got an external that this copy of "
+                      "libextref (%s) did not create: another copy made it "
+                      "(copies do not share payloads) or it is not "
+                      "libextref's",
+                      extref__type_name(type), EXTREF_VERSION_STRING);
 }
 
 /* The external's slot, proven ours; *result is untouched on failure. */
