@@ -378,8 +378,10 @@ release_other(extref_borrow_t *borrow) {
 }
 
 EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
-  /* The common case: the live inline borrow of a thread-bound payload,
-   * released on its creating thread. Plain loads and stores. */
+  /* The common case: the live inline home-side borrow of a payload,
+   * released on its creating thread, where nobody else can reach the
+   * payload: thread-bound, or SEND with no hold and no other borrow (see
+   * extref__borrow_inline). Plain loads and stores. */
   if (EXTREF__LIKELY(borrow != NULL)) {
     uint64_t raw = borrow->token ^ extref__region.key;
     extref__slot_t *s = extref__slot_at(raw & EXTREF__INDEX_MASK);
@@ -387,21 +389,25 @@ EXTREF_EXTERN extref_status_t extref_borrow_release(extref_borrow_t *borrow) {
       uint64_t b = atomic_load_explicit(&s->bid, memory_order_relaxed);
       uint64_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
       if (EXTREF__LIKELY(
-              (b & EXTREF__BID_LIVE) &&
+              (b & (EXTREF__BID_LIVE | EXTREF__BID_AWAY)) ==
+                  EXTREF__BID_LIVE &&
               serial_of(b) == (raw >> EXTREF__INDEX_BITS) &&
-              !extref__is_send(head) &&
               atomic_load_explicit(&s->thread, memory_order_relaxed) ==
                   extref__thread_id_fast())) {
-        uint64_t w = atomic_load_explicit(&s->count, memory_order_relaxed);
-        uint64_t n =
-            w - ((b & EXTREF__BID_EXCL) ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE);
-        atomic_store_explicit(&s->bid, b & ~EXTREF__BID_STATE,
-                              memory_order_relaxed);
-        atomic_store_explicit(&s->count, n, memory_order_relaxed);
-        borrow->payload = NULL;
-        borrow->token = 0;
-        if (EXTREF__UNLIKELY(n == 0)) return finish_last(s);
-        return EXTREF_OK;
+        uint64_t bit =
+            (b & EXTREF__BID_EXCL) ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE;
+        uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
+        if (EXTREF__LIKELY(!extref__is_send(head) ||
+                           (w & ~EXTREF__JS) == bit)) {
+          uint64_t n = w - bit;
+          atomic_store_explicit(&s->bid, b & ~EXTREF__BID_STATE,
+                                memory_order_relaxed);
+          atomic_store_explicit(&s->count, n, memory_order_release);
+          borrow->payload = NULL;
+          borrow->token = 0;
+          if (EXTREF__UNLIKELY(n == 0)) return finish_last(s);
+          return EXTREF_OK;
+        }
       }
     }
   }

@@ -331,22 +331,27 @@ EXTREF__HIDDEN extref_status_t extref__borrow_other(extref__slot_t *s,
                                                     bool excl,
                                                     extref_borrow_t *result);
 
-/* The common case inline: a live thread-bound payload of exactly the asked
- * descriptor on its creating thread, no borrow live (so the inline record
- * is free): plain loads and stores, nothing else. */
+/* The common case inline: a live payload of exactly the asked descriptor
+ * on its creating thread, no borrow live (so the inline record is free),
+ * and, for a SEND payload, no hold: plain loads and stores, nothing else.
+ * A SEND payload with no hold and no borrow can be reached from no other
+ * thread (another thread needs a hold or a borrow to reach it, and a first
+ * hold is made on this thread), so it is as thread-bound as a thread-bound
+ * one until a hold or a borrow goes out. */
 static inline __attribute__((always_inline)) extref_status_t
 extref__borrow_inline(extref__slot_t *s, const extref_type_t *asked,
                       bool excl, extref_borrow_t *result) {
   uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
   if (EXTREF__LIKELY(
-          (head & (EXTREF__KIND_MASK | EXTREF__HEAD_SEND)) ==
-              EXTREF__KIND_PAYLOAD &&
+          (head & EXTREF__KIND_MASK) == EXTREF__KIND_PAYLOAD &&
           atomic_load_explicit(&s->type, memory_order_relaxed) == asked &&
           atomic_load_explicit(&s->thread, memory_order_relaxed) ==
               extref__thread_id_fast())) {
-    uint64_t w = atomic_load_explicit(&s->count, memory_order_relaxed);
+    uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
     uint64_t b = atomic_load_explicit(&s->bid, memory_order_relaxed);
-    if (EXTREF__LIKELY(!(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) &&
+    uint64_t busy = EXTREF__TAKEN | EXTREF__BORROW_MASK |
+                    (extref__is_send(head) ? EXTREF__HOLD_MASK : 0);
+    if (EXTREF__LIKELY(!(w & busy) &&
                        !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE)))) {
       uint64_t nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
                     EXTREF__BID_LIVE | (excl ? EXTREF__BID_EXCL : 0);

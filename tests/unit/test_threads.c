@@ -314,6 +314,73 @@ static void *stale_loop(void *arg) {
   }
   return NULL;
 }
+
+/* A SEND payload with no hold: its creating thread borrows with plain
+ * stores while no hold and no other borrow exists. A borrow handed to
+ * another thread (allowed for SEND) and released there must never race
+ * with that: the creating thread sees the borrow in the count word and
+ * takes the atomic path until the other thread's release is done. */
+enum { HANDOFFS = 20000 };
+
+static _Atomic uintptr_t handoff_token;
+static _Atomic bool handoff_stop;
+static _Atomic long handoff_errors;
+
+static void *release_handed_off(void *arg) {
+  (void)arg;
+  while (!atomic_load(&handoff_stop)) {
+    uintptr_t t = atomic_exchange(&handoff_token, 0);
+    if (t != 0) {
+      extref_borrow_t b = {NULL, t};
+      if (extref_borrow_release(&b) != EXTREF_OK)
+        atomic_fetch_add(&handoff_errors, 1);
+    }
+  }
+  return NULL;
+}
+
+START_TEST(send_borrow_released_elsewhere_while_home_borrows) {
+  extref__slot_t *s;
+  shared_t *p = calloc(1, sizeof *p);
+  pthread_t t;
+  int i, handed = 0;
+  ck_assert_int_eq(extref__payload_new(&shared_type, p, NULL, 0, &s),
+                   EXTREF_OK);
+  atomic_store(&handoff_stop, false);
+  pthread_create(&t, NULL, release_handed_off, NULL);
+  for (i = 0; i < HANDOFFS * 4; i++) {
+    extref_borrow_t a, m;
+    if (extref__borrow_inline(s, &shared_type, false, &a) != EXTREF_OK) {
+      atomic_fetch_add(&handoff_errors, 1);
+      continue;
+    }
+    if (handed < HANDOFFS && atomic_load(&handoff_token) == 0) {
+      atomic_store(&handoff_token, a.token); /* the other thread ends it */
+      handed++;
+    } else if (extref_borrow_release(&a) != EXTREF_OK) {
+      atomic_fetch_add(&handoff_errors, 1);
+    }
+    /* An exclusive borrow is granted only when no shared one is live. */
+    if (extref__borrow_inline(s, &shared_type, true, &m) == EXTREF_OK) {
+      if (atomic_load(&handoff_token) != 0) { /* not yet picked up */
+        atomic_fetch_add(&handoff_errors, 1000);
+      }
+      p->value++;
+      if (extref_borrow_release(&m) != EXTREF_OK)
+        atomic_fetch_add(&handoff_errors, 1);
+    }
+  }
+  while (atomic_load(&handoff_token) != 0) sched_yield();
+  atomic_store(&handoff_stop, true);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(atomic_load(&handoff_errors), 0);
+  ASSERT_LIVE(1, 0, 0);
+  ck_assert_uint_eq(atomic_load(&s->count), EXTREF__JS);
+  extref__payload_js_end(s);
+  ck_assert_int_eq(atomic_load(&drops_seen), 1);
+}
+END_TEST
+
 START_TEST(stale_handles_refused_while_slots_are_reused) {
   pthread_t c[CHURNERS], t[STALERS];
   int i;
@@ -344,6 +411,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, exclusive_writes_are_never_lost);
   tcase_add_test(tc, concurrent_take_and_borrow_never_both_succeed);
   tcase_add_test(tc, stale_handles_refused_while_slots_are_reused);
+  tcase_add_test(tc, send_borrow_released_elsewhere_while_home_borrows);
   suite_add_tcase(s, tc);
   return s;
 }
