@@ -61,7 +61,8 @@ static extref_status_t foreign(const extref_type_t *type) {
 }
 
 /* The external's slot, proven ours; *result is untouched on failure. */
-static inline extref_status_t open_external(napi_env env, napi_value value,
+static inline __attribute__((always_inline)) extref_status_t
+open_external(napi_env env, napi_value value,
                                             const extref_type_t *type,
                                             const void *result,
                                             extref__slot_t **slot) {
@@ -143,7 +144,8 @@ EXTREF_EXTERN extref_status_t extref_external_create(napi_env env,
 }
 
 /* Inlined into both public borrows: the fast path stays one function. */
-static inline extref_status_t external_borrow(napi_env env, napi_value value,
+static inline __attribute__((always_inline)) extref_status_t
+external_borrow(napi_env env, napi_value value,
                                               const extref_type_t *type,
                                               bool excl,
                                               extref_borrow_t *result) {

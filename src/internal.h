@@ -349,10 +349,10 @@ extref__borrow_inline(extref__slot_t *s, const extref_type_t *asked,
               extref__thread_id_fast())) {
     uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
     uint64_t b = atomic_load_explicit(&s->bid, memory_order_relaxed);
-    uint64_t busy = EXTREF__TAKEN | EXTREF__BORROW_MASK |
-                    (extref__is_send(head) ? EXTREF__HOLD_MASK : 0);
-    if (EXTREF__LIKELY(!(w & busy) &&
-                       !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE)))) {
+    if (EXTREF__LIKELY(
+            !((w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) |
+              (b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))) &&
+            (!extref__is_send(head) || !(w & EXTREF__HOLD_MASK)))) {
       uint64_t nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
                     EXTREF__BID_LIVE | (excl ? EXTREF__BID_EXCL : 0);
       atomic_store_explicit(&s->count,
