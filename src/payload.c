@@ -108,6 +108,20 @@ void extref__payload_finish(extref__slot_t *s, bool deferred) {
   extref__payload_drop_now(s, napi_env);
 }
 
+/* Why a payload with count word w cannot be taken now, with its message;
+ * EXTREF_OK when it can. */
+static extref_status_t take_refusal(const extref__slot_t *s, uint64_t w) {
+  extref_status_t refusal = (w & EXTREF__TAKEN)       ? EXTREF_TAKEN
+                            : (w & EXTREF__EX_MASK)   ? EXTREF_MUT_BORROWED
+                            : (w & EXTREF__SH_MASK)   ? EXTREF_BORROWED
+                            : (w & EXTREF__HOLD_MASK) ? EXTREF_HELD
+                                                      : EXTREF_OK;
+  if (refusal == EXTREF_OK) return EXTREF_OK;
+  return extref__refuse(s, refusal, w, "take", false,
+                        atomic_load(&((extref__slot_t *)s)->thread) !=
+                            extref__thread_id());
+}
+
 extref_status_t extref__payload_take(extref__slot_t *s,
                                      const extref_type_t *asked, void **result,
                                      int64_t *bytes) {
@@ -118,14 +132,8 @@ extref_status_t extref__payload_take(extref__slot_t *s,
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
-    extref_status_t refusal = (w & EXTREF__TAKEN)     ? EXTREF_TAKEN
-                              : (w & EXTREF__EX_MASK) ? EXTREF_MUT_BORROWED
-                              : (w & EXTREF__SH_MASK) ? EXTREF_BORROWED
-                              : (w & EXTREF__HOLD_MASK) ? EXTREF_HELD
-                                                        : EXTREF_OK;
-    if (refusal != EXTREF_OK)
-      return extref__refuse(s, refusal, w, "take", false,
-                            atomic_load(&s->thread) != extref__thread_id());
+    st = take_refusal(s, w);
+    if (st != EXTREF_OK) return st;
     if (extref__count_update(s, head, &w, w | EXTREF__TAKEN)) break;
   }
   *bytes = bytes_back(s);
@@ -150,14 +158,8 @@ extref_status_t extref__payload_take_into(extref__slot_t *s,
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
-    extref_status_t refusal = (w & EXTREF__TAKEN)     ? EXTREF_TAKEN
-                              : (w & EXTREF__EX_MASK) ? EXTREF_MUT_BORROWED
-                              : (w & EXTREF__SH_MASK) ? EXTREF_BORROWED
-                              : (w & EXTREF__HOLD_MASK) ? EXTREF_HELD
-                                                        : EXTREF_OK;
-    if (refusal != EXTREF_OK)
-      return extref__refuse(s, refusal, w, "take", false,
-                            atomic_load(&s->thread) != extref__thread_id());
+    st = take_refusal(s, w);
+    if (st != EXTREF_OK) return st;
     if (move == NULL)
       return extref__fail(EXTREF_NOT_MOVABLE,
                           "cannot take %s into caller memory: its creator's "

@@ -6,22 +6,8 @@
 # Architecture-neutral, and SKIP (77) where abigail is missing or the check
 # is off, as tests/abi/abidiff.sh.
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-case "${EXTREF_ABI_CHECK:-yes}" in
-  no)
-    echo "SKIP: ABI comparison with abi/libextref-1.0.0.abi is off (EXTREF_ABI_CHECK=no or ./configure --disable-abi-check)"
-    exit 77 ;;
-esac
-for t in "${ABIDW:-}" "${ABIDIFF:-}"; do
-  if [ -z "$t" ] || ! command -v "$t" >/dev/null 2>&1; then
-    echo "SKIP: abidw/abidiff not found (ABIDW='${ABIDW:-}', ABIDIFF='${ABIDIFF:-}'): install abigail-tools; the comparison with the 1.0.0 baseline did not run"
-    exit 77
-  fi
-done
-lib="$top_builddir/.libs/libextref.so.1"
-tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-"$ABIDW" --no-corpus-path --no-comp-dir-path --drop-private-types \
-  --no-architecture --headers-dir "$top_srcdir/include" "$lib" \
-  > "$tmp/current.abi" || exit 1
+baseline=abi/libextref-1.0.0.abi
+. "$top_srcdir/tests/abi/abi-current.inc"
 "$ABIDIFF" --no-architecture "$top_srcdir/abi/libextref-1.0.0.abi" \
   "$tmp/current.abi" > "$tmp/report"
 rc=$?

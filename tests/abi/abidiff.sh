@@ -11,22 +11,8 @@
 # Exit 77 (SKIP) with the reason when abigail-tools is missing or the check
 # is off: ./configure --disable-abi-check, or make check EXTREF_ABI_CHECK=no.
 : "${top_srcdir:=.}" "${top_builddir:=.}"
-case "${EXTREF_ABI_CHECK:-yes}" in
-  no)
-    echo "SKIP: ABI comparison with abi/libextref.abi is off (EXTREF_ABI_CHECK=no or ./configure --disable-abi-check)"
-    exit 77 ;;
-esac
-for t in "${ABIDW:-}" "${ABIDIFF:-}"; do
-  if [ -z "$t" ] || ! command -v "$t" >/dev/null 2>&1; then
-    echo "SKIP: abidw/abidiff not found (ABIDW='${ABIDW:-}', ABIDIFF='${ABIDIFF:-}'): install abigail-tools or configure with ABIDW=... ABIDIFF=...; the ABI comparison with abi/libextref.abi did not run"
-    exit 77
-  fi
-done
-lib="$top_builddir/.libs/libextref.so.1"
-tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-"$ABIDW" --no-corpus-path --no-comp-dir-path --drop-private-types \
-  --no-architecture --headers-dir "$top_srcdir/include" "$lib" \
-  > "$tmp/current.abi" || exit 1
+baseline=abi/libextref.abi
+. "$top_srcdir/tests/abi/abi-current.inc"
 "$ABIDIFF" --no-architecture --no-added-syms "$top_srcdir/abi/libextref.abi" \
   "$tmp/current.abi" > "$tmp/report"
 rc=$?
