@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -36,7 +37,7 @@ static extref__slot_t *free_list;
  * another copy, which scrambles them with its own key. */
 static uint64_t new_key(void) {
   uint64_t k = 0;
-  if (getrandom(&k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+  if (getentropy(&k, sizeof k) != 0) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     k = ((uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15u) ^
