@@ -34,6 +34,12 @@ static inline uint64_t count_bit(uint64_t state, uint64_t *field) {
   return away ? EXTREF__SH_AWAY_ONE : EXTREF__SH_HOME_ONE;
 }
 
+/* The state bits of a borrow of this kind, taken on the creating thread or
+ * away from it. */
+static inline uint64_t borrow_state(bool excl, bool away) {
+  return (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
+}
+
 static inline uint64_t serial_of(uint64_t bid) {
   return (bid >> EXTREF__BID_SEQ_SHIFT) & EXTREF__SERIAL_MASK;
 }
@@ -156,7 +162,7 @@ static uint64_t record_in_table(extref__slot_t *s, uint64_t head,
   }
   b = atomic_load_explicit(&s->bid, memory_order_acquire);
   for (;;) {
-    nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) | EXTREF__BID_TABLE;
+    nb = extref__bid_next(b, EXTREF__BID_TABLE);
     if (extref__bid_update(s, head, &b, nb)) break;
   }
   if (b & EXTREF__BID_LIVE) extref__table_add(s, b & ~EXTREF__BID_TABLE);
@@ -190,11 +196,9 @@ extref_status_t extref__borrow_other(extref__slot_t *s,
     uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
     if (!(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) &&
         !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))) {
-      uint64_t state =
-          (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
+      uint64_t state = borrow_state(excl, away);
       uint64_t field, n = w | count_bit(state, &field);
-      uint64_t nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
-                    EXTREF__BID_LIVE | state;
+      uint64_t nb = extref__bid_next(b, EXTREF__BID_LIVE | state);
       if (atomic_compare_exchange_strong_explicit(&s->count, &w, n,
                                                   memory_order_acq_rel,
                                                   memory_order_relaxed)) {
@@ -223,7 +227,7 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
   if (st != EXTREF_OK) return st;
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   away = thread_of(s) != extref__thread_id();
-  state = (excl ? EXTREF__BID_EXCL : 0) | (away ? EXTREF__BID_AWAY : 0);
+  state = borrow_state(excl, away);
   bit = count_bit(state, &field);
   extref__stripe_lock(s);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
@@ -255,8 +259,7 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
      * only stale releases (which never match) race with this write. */
     uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire), nb;
     do {
-      nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
-           EXTREF__BID_LIVE | state;
+      nb = extref__bid_next(b, EXTREF__BID_LIVE | state);
     } while (!extref__bid_update(s, head, &b, nb));
     serial = nb >> EXTREF__BID_SEQ_SHIFT;
   } else {
@@ -297,7 +300,7 @@ static __attribute__((noinline)) extref_status_t
 release_full(extref_borrow_t *borrow) {
   extref__slot_t *s;
   uint64_t serial, head, b, entry;
-  bool last;
+  bool in_table, last;
   EXTREF__CHECK_ARG(borrow != NULL, "borrow is NULL");
   EXTREF__CHECK_ARG(borrow->token != 0, "the borrow is empty: never made, "
                                         "zeroed or already released");
@@ -308,28 +311,26 @@ release_full(extref_borrow_t *borrow) {
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   b = atomic_load_explicit(&s->bid, memory_order_acquire);
   if ((head & EXTREF__KIND_MASK) != EXTREF__KIND_PAYLOAD) goto stale;
-  if ((b & EXTREF__BID_LIVE) && serial_of(b) == serial) {
-    if (!extref__is_send(head) && thread_of(s) != extref__thread_id()) {
-      extref__stripe_unlock(s);
-      return wrong_thread(s);
-    }
+  /* Identity first: a stale copy is INVALID_ARG on any thread. The inline
+   * record is checked in place; a table entry is taken out, and put back if
+   * this thread may not end it. */
+  in_table = !((b & EXTREF__BID_LIVE) && serial_of(b) == serial);
+  if (in_table && !((b & EXTREF__BID_TABLE) &&
+                    extref__table_remove(s, serial, &entry)))
+    goto stale;
+  if (!extref__is_send(head) && thread_of(s) != extref__thread_id()) {
+    if (in_table) extref__table_add(s, entry); /* room: just removed */
+    extref__stripe_unlock(s);
+    return wrong_thread(s);
+  }
+  if (!in_table) {
     entry = b;
     /* Only a release of this same borrow races here, and it takes the
      * stripe lock or fails this CAS. */
     if (!extref__bid_update(s, head, &b, b & ~EXTREF__BID_STATE)) goto stale;
-  } else if ((b & EXTREF__BID_TABLE) &&
-             extref__table_remove(s, serial, &entry)) {
-    if (!extref__is_send(head) && thread_of(s) != extref__thread_id()) {
-      extref__table_add(s, entry); /* room: it was just removed */
-      extref__stripe_unlock(s);
-      return wrong_thread(s);
+  } else if (extref__table_size(s) == 0) {
+    while (!extref__bid_update(s, head, &b, b & ~EXTREF__BID_TABLE)) {
     }
-    if (extref__table_size(s) == 0) {
-      while (!extref__bid_update(s, head, &b, b & ~EXTREF__BID_TABLE)) {
-      }
-    }
-  } else {
-    goto stale;
   }
   /* The count goes back under the lock, so that a borrower holding it sees
    * "no borrow" only when the table is empty. */

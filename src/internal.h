@@ -166,6 +166,12 @@ enum {
 #define EXTREF__BID_SEQ_SHIFT 5
 #define EXTREF__BID_SEQ_ONE ((uint64_t)1 << EXTREF__BID_SEQ_SHIFT)
 
+/* The bid word that records the slot's next serial with these state bits
+ * (the serial grows by one; the old state goes). */
+static inline uint64_t extref__bid_next(uint64_t bid, uint64_t state) {
+  return ((bid & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) | state;
+}
+
 typedef struct extref__env_s extref__env_t;   /* env.c */
 typedef struct extref__side_s extref__side_t; /* table.c */
 
@@ -353,8 +359,8 @@ extref__borrow_inline(extref__slot_t *s, const extref_type_t *asked,
             !((w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) |
               (b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))) &&
             (!extref__is_send(head) || !(w & EXTREF__HOLD_MASK)))) {
-      uint64_t nb = ((b & ~EXTREF__BID_STATE) + EXTREF__BID_SEQ_ONE) |
-                    EXTREF__BID_LIVE | (excl ? EXTREF__BID_EXCL : 0);
+      uint64_t nb = extref__bid_next(
+          b, EXTREF__BID_LIVE | (excl ? EXTREF__BID_EXCL : 0));
       atomic_store_explicit(&s->count,
                             w | (excl ? EXTREF__EX_HOME : EXTREF__SH_HOME_ONE),
                             memory_order_relaxed);
