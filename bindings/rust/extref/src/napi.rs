@@ -58,6 +58,17 @@ use napi::Status;
 
 use crate::{sys, Env, Error, ExtrefType, Hold, Value};
 
+mod fast;
+
+pub use fast::{Call, JsFn, Napi, RawCallback, ToJs};
+
+/// Used by [`js_fn!`](crate::js_fn); not an API.
+#[doc(hidden)]
+pub mod __private {
+  pub use super::fast::{Call, Scope, __finish as finish};
+  pub use napi::sys::{napi_callback_info, napi_env, napi_value};
+}
+
 fn to_extref_env(env: napi::sys::napi_env) -> sys::napi_env {
   env.cast()
 }
@@ -169,19 +180,18 @@ pub fn coded(e: napi::Error) -> napi::Error<Code> {
 
 /// Builds the JS error object for a libextref status: a `TypeError` for
 /// NOT_EXTERNAL, FOREIGN, TYPE_MISMATCH and INVALID_ARG (as `extref_throw`),
-/// else an `Error`; `code` = `name`, message = `message`. Wrapped as a
-/// napi-rs error that refers to that object, so napi-rs throws it (sync) or
-/// rejects with it (async) unchanged.
+/// else an `Error`; `code` = `code`, message = `message`. `None` when
+/// Node-API refused (an exception pending, a dying env).
 ///
 /// # Safety
 ///
-/// `env` is the env napi-rs is converting a value in, on its JS thread.
-unsafe fn js_error(
+/// `env` is the env of the running call (or conversion), on its JS thread.
+unsafe fn error_object(
   env: napi::sys::napi_env,
   code: &str,
   message: &str,
   type_error: bool,
-) -> napi::Error {
+) -> Option<napi::sys::napi_value> {
   use napi::sys as s;
   let mut c = std::ptr::null_mut();
   let mut m = std::ptr::null_mut();
@@ -202,11 +212,31 @@ unsafe fn js_error(
         s::napi_create_error(env, c, m, &mut obj)
       } == s::Status::napi_ok
   };
-  if !ok || obj.is_null() {
-    return napi::Error::new(Status::GenericFailure, format!("{code}: {message}"));
+  if ok && !obj.is_null() {
+    Some(obj)
+  } else {
+    None
   }
-  // SAFETY: obj is a live value of this env's current scope.
-  napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, obj) })
+}
+
+/// [`error_object`] wrapped as a napi-rs error that refers to that object,
+/// so napi-rs throws it (sync) or rejects with it (async) unchanged.
+///
+/// # Safety
+///
+/// `env` is the env napi-rs is converting a value in, on its JS thread.
+unsafe fn js_error(
+  env: napi::sys::napi_env,
+  code: &str,
+  message: &str,
+  type_error: bool,
+) -> napi::Error {
+  // SAFETY: the caller's contract.
+  match unsafe { error_object(env, code, message, type_error) } {
+    // SAFETY: obj is a live value of this env's current scope.
+    Some(obj) => napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, obj) }),
+    None => napi::Error::new(Status::GenericFailure, format!("{code}: {message}")),
+  }
 }
 
 /// [`js_error`] for a libextref error.
