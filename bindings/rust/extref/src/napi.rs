@@ -48,6 +48,7 @@
 //! ```
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use napi::bindgen_prelude::{
@@ -56,7 +57,7 @@ use napi::bindgen_prelude::{
 };
 use napi::Status;
 
-use crate::{sys, Env, Error, ExtrefType, Hold, Value};
+use crate::{sys, Env, Error, ExtrefType, Hold, SendType, Value};
 
 mod fast;
 
@@ -738,3 +739,183 @@ impl<T: ExtrefType> TypeName for Hold<T> {
 
 impl<T: ExtrefType> ValidateNapiValue for Hold<T> {}
 
+
+/// A `#[napi]` argument that is a shared borrow (`&T`) of a libextref
+/// external's payload, taken while napi-rs converts the arguments
+/// (`extref_external_ref`) and released when it is dropped
+/// (`extref_borrow_release`) — normally at the end of the call. Derefs to
+/// `&T`; no `?` needed in the body.
+///
+/// The cheapest `#[napi]` way to reach an external: no hold. It owns its
+/// borrow, which keeps the payload alive, so keeping it past the call is
+/// sound too (it then keeps the payload shared-borrowed: exclusive borrows
+/// and take are refused until it is dropped). `Send + Sync` exactly when `T`
+/// is a [`SendType`](crate::SendType).
+///
+/// A failed conversion throws the libextref error with its `code`
+/// (`EXTREF_MUT_BORROWED`, and the wrong-value statuses as `TypeError`s).
+///
+/// ```no_run
+/// use extref::napi::{Borrowed, BorrowedMut};
+/// # #[repr(C)] struct Counter { value: i64 }
+/// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+/// // #[napi]
+/// fn get(c: Borrowed<Counter>) -> i64 {
+///   c.value
+/// }
+/// // #[napi]: add_into(x, x) throws EXTREF_BORROWED while converting.
+/// fn add_into(src: Borrowed<Counter>, mut dst: BorrowedMut<Counter>) -> i64 {
+///   dst.value += src.value;
+///   dst.value
+/// }
+/// ```
+///
+/// A thread-bound type's borrow cannot leave its thread:
+///
+/// ```compile_fail
+/// #[repr(C)] struct Local { value: i64 }
+/// extref::extref_type!(unsafe impl Local { tag: (5, 6), name: c"Local" });
+/// fn f(c: extref::napi::Borrowed<Local>) {
+///   std::thread::spawn(move || drop(c));
+/// }
+/// ```
+pub struct Borrowed<T: ExtrefType> {
+  borrow: crate::Borrow,
+  _t: PhantomData<*mut T>,
+}
+
+/// A `#[napi]` argument that is an exclusive borrow (`&mut T`) of a
+/// libextref external's payload, taken while napi-rs converts the arguments
+/// (`extref_external_mut_ref`) and released when it is dropped. Derefs to
+/// `&mut T`. The same external passed for two `BorrowedMut` arguments (or a
+/// `Borrowed` and a `BorrowedMut`) throws `EXTREF_MUT_BORROWED`
+/// (`EXTREF_BORROWED`) while converting: `&mut` never aliases.
+///
+/// As [`Borrowed`]: no hold, sound to keep past the call (it then keeps the
+/// payload exclusively borrowed), `Send + Sync` exactly when `T` is a
+/// [`SendType`](crate::SendType).
+///
+/// ```no_run
+/// use extref::napi::BorrowedMut;
+/// # #[repr(C)] struct Counter { value: i64 }
+/// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+/// // #[napi]: swap(x, x) throws EXTREF_MUT_BORROWED.
+/// fn swap(mut a: BorrowedMut<Counter>, mut b: BorrowedMut<Counter>) {
+///   std::mem::swap(&mut a.value, &mut b.value);
+/// }
+/// ```
+pub struct BorrowedMut<T: ExtrefType> {
+  borrow: crate::Borrow,
+  _t: PhantomData<*mut T>,
+}
+
+// SAFETY: a SendType's payloads may be borrowed and released on any thread
+// (EXTREF_TYPE_SEND) and T is Send + Sync.
+unsafe impl<T: SendType> Send for Borrowed<T> {}
+unsafe impl<T: SendType> Sync for Borrowed<T> {}
+unsafe impl<T: SendType> Send for BorrowedMut<T> {}
+unsafe impl<T: SendType> Sync for BorrowedMut<T> {}
+
+impl<T: ExtrefType> Deref for Borrowed<T> {
+  type Target = T;
+  #[inline(always)]
+  fn deref(&self) -> &T {
+    // SAFETY: a live shared borrow of a T.
+    unsafe { &*self.borrow.0.payload.cast::<T>() }
+  }
+}
+
+impl<T: ExtrefType> Deref for BorrowedMut<T> {
+  type Target = T;
+  #[inline(always)]
+  fn deref(&self) -> &T {
+    // SAFETY: a live exclusive borrow of a T.
+    unsafe { &*self.borrow.0.payload.cast::<T>() }
+  }
+}
+
+impl<T: ExtrefType> DerefMut for BorrowedMut<T> {
+  #[inline(always)]
+  fn deref_mut(&mut self) -> &mut T {
+    // SAFETY: a live exclusive borrow of a T; no other borrow exists.
+    unsafe { &mut *self.borrow.0.payload.cast::<T>() }
+  }
+}
+
+impl<T: ExtrefType> FromNapiValue for Borrowed<T> {
+  /// Borrows the payload (shared); a failure is the libextref error as a JS
+  /// error object.
+  #[inline]
+  unsafe fn from_napi_value(
+    env: napi::sys::napi_env,
+    napi_val: napi::sys::napi_value,
+  ) -> napi::Result<Self> {
+    // SAFETY: napi-rs passes the current call's env and argument, used only
+    // during this conversion.
+    let e = unsafe { Env::from_raw(to_extref_env(env)) };
+    let v = unsafe { Value::from_raw(to_extref_value(napi_val)) };
+    match e.borrow::<T>(v) {
+      Ok(crate::Ref { borrow, .. }) => Ok(Borrowed {
+        borrow,
+        _t: PhantomData,
+      }),
+      // SAFETY: as above.
+      Err(err) => Err(unsafe { extref_js_error(env, &err) }),
+    }
+  }
+}
+
+impl<T: ExtrefType> FromNapiValue for BorrowedMut<T> {
+  /// Borrows the payload (exclusive); a failure is the libextref error as a
+  /// JS error object.
+  #[inline]
+  unsafe fn from_napi_value(
+    env: napi::sys::napi_env,
+    napi_val: napi::sys::napi_value,
+  ) -> napi::Result<Self> {
+    // SAFETY: as in Borrowed.
+    let e = unsafe { Env::from_raw(to_extref_env(env)) };
+    let v = unsafe { Value::from_raw(to_extref_value(napi_val)) };
+    match e.borrow_mut::<T>(v) {
+      Ok(crate::RefMut { borrow, .. }) => Ok(BorrowedMut {
+        borrow,
+        _t: PhantomData,
+      }),
+      // SAFETY: as above.
+      Err(err) => Err(unsafe { extref_js_error(env, &err) }),
+    }
+  }
+}
+
+impl<T: ExtrefType> TypeName for Borrowed<T> {
+  fn type_name() -> &'static str {
+    "External"
+  }
+  fn value_type() -> ValueType {
+    ValueType::External
+  }
+}
+
+impl<T: ExtrefType> TypeName for BorrowedMut<T> {
+  fn type_name() -> &'static str {
+    "External"
+  }
+  fn value_type() -> ValueType {
+    ValueType::External
+  }
+}
+
+impl<T: ExtrefType> ValidateNapiValue for Borrowed<T> {}
+impl<T: ExtrefType> ValidateNapiValue for BorrowedMut<T> {}
+
+impl<T: ExtrefType> std::fmt::Debug for Borrowed<T> {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("Borrowed").field("type", &T::NAME).finish()
+  }
+}
+
+impl<T: ExtrefType> std::fmt::Debug for BorrowedMut<T> {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("BorrowedMut").field("type", &T::NAME).finish()
+  }
+}

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use extref::napi::{coded, settle, Extref, NewExtref, Settled, Taken};
+use extref::napi::{
+  coded, settle, Borrowed, BorrowedMut, Extref, NewExtref, Settled, Taken,
+};
 use extref::{HeldMut, Hold};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -827,6 +829,58 @@ pub fn live_small_blocks() -> f64 {
   {
     -1.0
   }
+}
+
+// ---- #[napi] with borrows taken at conversion (no hold) ----------------
+
+/// borrowedGet(counter): a Borrowed<Counter> argument.
+#[napi]
+pub fn borrowed_get(c: Borrowed<Counter>) -> i64 {
+  c.value
+}
+
+/// borrowedIncrement(counter): a BorrowedMut<Counter> argument.
+#[napi]
+pub fn borrowed_increment(mut c: BorrowedMut<Counter>) -> i64 {
+  c.value += 1;
+  c.value
+}
+
+/// borrowedSwap(a, b): borrowedSwap(x, x) throws EXTREF_MUT_BORROWED.
+#[napi]
+pub fn borrowed_swap(mut a: BorrowedMut<Counter>, mut b: BorrowedMut<Counter>) {
+  std::mem::swap(&mut a.value, &mut b.value);
+}
+
+/// borrowedAddInto(src, dst): borrowedAddInto(x, x) throws EXTREF_BORROWED.
+#[napi]
+pub fn borrowed_add_into(src: Borrowed<Counter>, mut dst: BorrowedMut<Counter>) -> i64 {
+  dst.value += src.value;
+  dst.value
+}
+
+thread_local! {
+  static KEPT_BORROWS: RefCell<Vec<Borrowed<Counter>>> =
+    const { RefCell::new(Vec::new()) };
+}
+
+/// borrowedKeep(counter): keeps the shared borrow past the call (sound: it
+/// owns its borrow) until borrowedRelease().
+#[napi]
+pub fn borrowed_keep(c: Borrowed<Counter>) {
+  KEPT_BORROWS.with(|k| k.borrow_mut().push(c));
+}
+
+/// borrowedKept(): the values behind the kept borrows.
+#[napi]
+pub fn borrowed_kept() -> Vec<i64> {
+  KEPT_BORROWS.with(|k| k.borrow().iter().map(|c| c.value).collect())
+}
+
+/// borrowedRelease(): drops the kept borrows; how many.
+#[napi]
+pub fn borrowed_release() -> u32 {
+  KEPT_BORROWS.with(|k| k.borrow_mut().drain(..).count() as u32)
 }
 
 // ---- The fast path: extref::js_fn! (no hold, no napi-rs per call) --------
