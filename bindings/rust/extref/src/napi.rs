@@ -1,5 +1,16 @@
 //! napi-rs integration (cargo feature `napi`, napi-rs 3).
 //!
+//! - [`js_fn!`](crate::js_fn): the fast path for hot functions. A plain
+//!   Node-API callback, registered with napi-rs (`exports.set("name",
+//!   name)` in a `#[napi(module_exports)]` fn), whose body gets a
+//!   [`Call<'a, N>`](Call) and borrows externals straight from its
+//!   arguments: one `napi_get_cb_info`, one `extref_external_ref` or
+//!   `mut_ref` and one `extref_borrow_release` per call, no hold, no
+//!   allocation, none of napi-rs's per-call machinery. Nothing from the
+//!   call outlives it (compile errors).
+//! - [`Borrowed<T>`] / [`BorrowedMut<T>`]: `#[napi]` arguments that borrow
+//!   while napi-rs converts them (no hold): the cheapest `#[napi]` way, at
+//!   the cost of napi-rs's own `&External<T>`.
 //! - [`Extref<T>`]: a `#[napi]` argument that is a libextref external of
 //!   type `T`. Converting the argument takes a *hold* on the payload, so an
 //!   `Extref<T>` owns nothing that dies with the call: stored in a
@@ -66,7 +77,7 @@ pub use fast::{Call, JsFn, Napi, RawCallback, ToJs};
 /// Used by [`js_fn!`](crate::js_fn); not an API.
 #[doc(hidden)]
 pub mod __private {
-  pub use super::fast::{Call, Scope, __finish as finish};
+  pub use super::fast::{__finish as finish, Call, Scope};
   pub use napi::sys::{napi_callback_info, napi_env, napi_value};
 }
 
@@ -199,8 +210,12 @@ unsafe fn error_object(
   let mut obj = std::ptr::null_mut();
   // SAFETY: the caller's contract; the strings are valid for their lengths.
   let ok = unsafe {
-    s::napi_create_string_utf8(env, code.as_ptr().cast(), code.len() as isize, &mut c)
-      == s::Status::napi_ok
+    s::napi_create_string_utf8(
+      env,
+      code.as_ptr().cast(),
+      code.len() as isize,
+      &mut c,
+    ) == s::Status::napi_ok
       && s::napi_create_string_utf8(
         env,
         message.as_ptr().cast(),
@@ -235,8 +250,12 @@ unsafe fn js_error(
   // SAFETY: the caller's contract.
   match unsafe { error_object(env, code, message, type_error) } {
     // SAFETY: obj is a live value of this env's current scope.
-    Some(obj) => napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, obj) }),
-    None => napi::Error::new(Status::GenericFailure, format!("{code}: {message}")),
+    Some(obj) => {
+      napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, obj) })
+    }
+    None => {
+      napi::Error::new(Status::GenericFailure, format!("{code}: {message}"))
+    }
   }
 }
 
@@ -484,6 +503,12 @@ impl<T> ResultExt<T> for crate::Result<T> {
 /// A failed conversion (not an external, a foreign external, another type,
 /// a taken payload) throws the libextref error: a `TypeError` or `Error`
 /// with `code` = `"EXTREF_…"`.
+///
+/// Cost: a hold (`extref_external_hold`, `extref_hold_release`) per call on
+/// top of napi-rs's per-call work and the borrows, which go through the
+/// hold. A function that only borrows for the call is cheaper with
+/// [`Borrowed<T>`] / [`BorrowedMut<T>`], and cheapest with
+/// [`js_fn!`](crate::js_fn).
 ///
 /// `Send + Sync` exactly when `T` is a [`SendType`](crate::SendType); a
 /// thread-bound one cannot leave its thread:
@@ -739,7 +764,6 @@ impl<T: ExtrefType> TypeName for Hold<T> {
 
 impl<T: ExtrefType> ValidateNapiValue for Hold<T> {}
 
-
 /// A `#[napi]` argument that is a shared borrow (`&T`) of a libextref
 /// external's payload, taken while napi-rs converts the arguments
 /// (`extref_external_ref`) and released when it is dropped
@@ -916,6 +940,8 @@ impl<T: ExtrefType> std::fmt::Debug for Borrowed<T> {
 
 impl<T: ExtrefType> std::fmt::Debug for BorrowedMut<T> {
   fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-    f.debug_struct("BorrowedMut").field("type", &T::NAME).finish()
+    f.debug_struct("BorrowedMut")
+      .field("type", &T::NAME)
+      .finish()
   }
 }

@@ -854,7 +854,10 @@ pub fn borrowed_swap(mut a: BorrowedMut<Counter>, mut b: BorrowedMut<Counter>) {
 
 /// borrowedAddInto(src, dst): borrowedAddInto(x, x) throws EXTREF_BORROWED.
 #[napi]
-pub fn borrowed_add_into(src: Borrowed<Counter>, mut dst: BorrowedMut<Counter>) -> i64 {
+pub fn borrowed_add_into(
+  src: Borrowed<Counter>,
+  mut dst: BorrowedMut<Counter>,
+) -> i64 {
   dst.value += src.value;
   dst.value
 }

@@ -13,10 +13,8 @@ use super::{error_object, Failure};
 use crate::{Env, ExtrefType, Ref, RefMut, Value};
 
 /// A raw Node-API callback, as `napi_create_function` takes it.
-pub type RawCallback = unsafe extern "C" fn(
-  s::napi_env,
-  s::napi_callback_info,
-) -> s::napi_value;
+pub type RawCallback =
+  unsafe extern "C" fn(s::napi_env, s::napi_callback_info) -> s::napi_value;
 
 /// The arguments of one call of a function defined with
 /// [`js_fn!`](crate::js_fn): up to `N` of them (default 4), read with one
@@ -543,8 +541,10 @@ unsafe fn throw_failure(env: s::napi_env, f: Failure) -> s::napi_value {
         None => {
           // SAFETY: as above.
           unsafe {
-            napi::JsError::<super::Code>::from(napi::Error::<super::Code>::from(e))
-              .throw_into(env)
+            napi::JsError::<super::Code>::from(
+              napi::Error::<super::Code>::from(e),
+            )
+            .throw_into(env)
           };
         }
       }
