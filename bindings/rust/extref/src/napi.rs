@@ -495,7 +495,7 @@ impl<T> ResultExt<T> for crate::Result<T> {
 /// hold: `borrow`, `borrow_mut`, `clone_out`, `dup`. It keeps nothing that
 /// dies with the call, so it may be kept anywhere safe Rust can put it — a
 /// `thread_local!`, a `static Mutex` (when `T` is a
-/// [`SendType`](crate::SendType)), a `#[napi]` class field, an `External` —
+/// [`SendType`]), a `#[napi]` class field, an `External` —
 /// and used in a later call: it refers to the same payload, alive, and
 /// borrows report the usual statuses. While it lives, take of that payload
 /// is refused with `EXTREF_HELD`; take with a [`Taken<T>`] argument instead.
@@ -510,7 +510,7 @@ impl<T> ResultExt<T> for crate::Result<T> {
 /// [`Borrowed<T>`] / [`BorrowedMut<T>`], and cheapest with
 /// [`js_fn!`](crate::js_fn).
 ///
-/// `Send + Sync` exactly when `T` is a [`SendType`](crate::SendType); a
+/// `Send + Sync` exactly when `T` is a [`SendType`]; a
 /// thread-bound one cannot leave its thread:
 ///
 /// ```compile_fail
@@ -774,7 +774,7 @@ impl<T: ExtrefType> ValidateNapiValue for Hold<T> {}
 /// borrow, which keeps the payload alive, so keeping it past the call is
 /// sound too (it then keeps the payload shared-borrowed: exclusive borrows
 /// and take are refused until it is dropped). `Send + Sync` exactly when `T`
-/// is a [`SendType`](crate::SendType).
+/// is a [`SendType`].
 ///
 /// A failed conversion throws the libextref error with its `code`
 /// (`EXTREF_MUT_BORROWED`, and the wrong-value statuses as `TypeError`s).
@@ -817,7 +817,7 @@ pub struct Borrowed<T: ExtrefType> {
 ///
 /// As [`Borrowed`]: no hold, sound to keep past the call (it then keeps the
 /// payload exclusively borrowed), `Send + Sync` exactly when `T` is a
-/// [`SendType`](crate::SendType).
+/// [`SendType`].
 ///
 /// ```no_run
 /// use extref::napi::BorrowedMut;
