@@ -185,3 +185,21 @@ test('Borrowed kept past its call keeps the payload alive and shared',
     assert.equal(a.rustDropCount(), base + 1, 'dropped at the release');
     assert.equal(a.stats().liveBorrows, 0);
   });
+
+test('js_fn! functions are registered in every env (a Worker)', async () => {
+  const { Worker } = require('node:worker_threads');
+  const w = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const a = require(workerData);
+    const c = a.fastCreate(41);
+    let code;
+    try { a.fastSwap(c, c); } catch (e) { code = e.code; }
+    parentPort.postMessage([a.fastIncrement(c), a.borrowedGet(c), code]);
+  `, { eval: true, workerData: addonPath });
+  const m = await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  assert.deepEqual(m, [42, 42, 'EXTREF_MUT_BORROWED']);
+  await new Promise((r) => w.once('exit', r));
+});
