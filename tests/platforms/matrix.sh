@@ -49,7 +49,11 @@ pass=0; fail=0; skip=0
 ok()   { pass=$((pass + 1)); echo "ok      - $1"; }
 bad()  { fail=$((fail + 1)); echo "FAIL    - $1"; [ -n "${2:-}" ] && [ -f "$2" ] && tail -n "${3:-20}" "$2" | sed 's/^/          | /'; return 0; }
 skipped() { skip=$((skip + 1)); echo "skipped - $1 ($2)"; }
-finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit; }
+finish() {
+  echo "          matrix took ${SECONDS}s"
+  echo "$pass passed, $fail failed, $skip skipped"
+  [ "$fail" -eq 0 ]; exit
+}
 
 if [ "$unit" = yes ]; then
   echo "platform matrix: ${targets[*]}; Windows unit tests under Wine"
@@ -118,7 +122,7 @@ for t in "${targets[@]}"; do
   rm -f "$lib"
   if { compile "$t" "$d" && "${ZIG[@]}" cc -target "$t" "${link[@]}" "$d"/obj/*.o; } >"$log" 2>&1 &&
      [ -f "$lib" ]; then
-    ok "$t: $(basename "$lib") built with zig cc $ZIGLANG_VERSION in $(( $(date +%s) - start ))s: $(file -b "$lib" | cut -d, -f1-2)"
+    ok "$t: $(basename "$lib") built with zig cc $ZIGLANG_VERSION in $(( $(date +%s) - start ))s: $(file -b "$lib" 2>/dev/null | cut -d, -f1-2)"
   else
     bad "$t: build" "$log"
     continue
@@ -200,6 +204,10 @@ if [ ! -f "$CK/lib/libcheck.a" ] || [ ! -f "$CK/include/check_stdint.h" ]; then
       skipped "$W unit tests" "no Debian mirror in the apt sources to fetch check's source from"
       finish
     fi
+    if ! command -v curl >/dev/null; then
+      skipped "$W unit tests" "curl missing to fetch check's source (Debian: curl)"
+      finish
+    fi
     curl -sSfL -o "$src.part" "$mirror$CHECK_WIN_POOL_PATH" >"$LOGS/check-fetch.log" 2>&1 &&
       echo "$CHECK_WIN_SHA256  $src.part" | sha256sum -c --quiet - >>"$LOGS/check-fetch.log" 2>&1 &&
       mv "$src.part" "$src"
@@ -269,7 +277,7 @@ for n in "${built[@]}"; do
   line="$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)"
   # "skipped: NAME (WHY)", printed by the test (tests/unit/helpers.h).
   while IFS= read -r l; do
-    l="${l#skipped: }"
+    l="${l#skipped: }"; l="${l%$'\r'}" # Windows ends lines with CR LF
     [ -n "$l" ] && skipped "$W unit $n: ${l%% (*}" "$(sed -E 's/^[^(]*\((.*)\)$/\1/' <<<"$l")"
   done < <(grep -E '^skipped: ' "$log")
   if [ -z "$line" ]; then
