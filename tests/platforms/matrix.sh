@@ -17,6 +17,9 @@
 # run under Wine (wine64, a private WINEPREFIX in the build directory,
 # WINEDEBUG=-all, CK_FORK=no). Each test case counts; a case that cannot
 # apply on Windows is printed "skipped: NAME (WHY)" by the test itself.
+# Two stand-in Node-API hosts (tests/platforms/fake-host.c) then load
+# extref.dll the way an addon does and prove that it finds napi_* in the
+# executable, or in a DLL such as libnode.dll, at run time.
 #
 #   tests/platforms/matrix.sh [--unit] [TARGET...]
 #
@@ -258,8 +261,29 @@ for c in "$ROOT"/tests/unit/test_*.c; do
 done
 [ ${#built[@]} -gt 0 ] && echo "          built ${#built[@]} unit test programs for $W: ${built[*]}"
 
+# The stand-in hosts (tests/platforms/fake-host.c): extref.dll through its
+# import library, Node-API exported by the executable (host-exe) or by a
+# DLL it loaded (host-dll with libnode.dll).
+H="$d/host"
+rm -rf "$H" && mkdir -p "$H"
+hosts=()
+HOST_CC=("${ZIG[@]}" cc -target $W -std=c11 -O2 -Wall -Wextra -Werror
+  -I"$ROOT/include" -I"$NODE_API_DIR")
+if { cp "$d/extref.dll" "$H/" &&
+     "${HOST_CC[@]}" -DFAKE_NAPI -DFAKE_MAIN "$ROOT/tests/platforms/fake-host.c" \
+       "$d/libextref.dll.a" -o "$H/host-exe.exe" &&
+     "${HOST_CC[@]}" -DFAKE_NAPI -shared "$ROOT/tests/platforms/fake-host.c" \
+       -o "$H/libnode.dll" -Wl,--out-implib,"$H/libnode.dll.a" &&
+     "${HOST_CC[@]}" -DFAKE_MAIN "$ROOT/tests/platforms/fake-host.c" \
+       "$H/libnode.dll.a" "$d/libextref.dll.a" -o "$H/host-dll.exe"; } \
+     >"$LOGS/fake-host.build.log" 2>&1; then
+  hosts=(host-exe host-dll)
+else
+  bad "$W stand-in hosts: build" "$LOGS/fake-host.build.log"
+fi
+
 if [ -z "$WINE" ]; then
-  skipped "$W unit tests under Wine (${#built[@]} programs)" "wine64 missing (Debian: wine64)"
+  skipped "$W unit tests and stand-in hosts under Wine (${#built[@]} + ${#hosts[@]} programs)" "wine64 missing (Debian: wine64)"
   finish
 fi
 export WINEPREFIX="$d/wineprefix" WINEDEBUG=-all CK_FORK=no
@@ -295,6 +319,21 @@ for n in "${built[@]}"; do
     echo "FAIL    - $W unit $n under Wine: $line, exit $rc (${secs}s)"
     grep -E ':[EF]:' "$log" | sed 's/^/          | /'
     [ $((f + e)) -eq 0 ] && fail=$((fail + 1))
+  fi
+done
+for n in "${hosts[@]}"; do
+  log="$LOGS/$n.wine.log"
+  (cd "$H" && timeout -k 5 120 "$WINE" "$n.exe") >"$log" 2>&1
+  rc=$?
+  sed -i 's/\r$//' "$log"
+  while IFS= read -r l; do
+    case "$l" in
+      "ok "*) ok "$W $n under Wine: ${l#ok }" ;;
+      "not ok "*) bad "$W $n under Wine: ${l#not ok }" ;;
+    esac
+  done <"$log"
+  if ! grep -qE '^[0-9]+ passed, 0 failed$' "$log" || [ "$rc" -ne 0 ]; then
+    bad "$W $n under Wine: exit $rc, $(grep -E '^[0-9]+ passed' "$log" || echo 'no summary')" "$log"
   fi
 done
 finish
