@@ -40,8 +40,9 @@ pub fn build(b: *std.Build) void {
             .root = root.path(b, "src"),
             .files = &.{
                 "alloc.c",  "borrow.c",  "env.c",    "external.c", "hold.c",
-                "napi.c",   "payload.c", "pin.c",    "registry.c", "stats.c",
-                "status.c", "table.c",   "thread.c", "throw.c",    "version.c",
+                "napi.c",   "os.c",      "payload.c", "pin.c",    "registry.c",
+                "stats.c",  "status.c",  "table.c",  "thread.c",  "throw.c",
+                "version.c",
             },
             .flags = &.{
                 "-std=c11",          "-fvisibility=hidden",                   "-pthread",
@@ -67,6 +68,13 @@ pub fn build(b: *std.Build) void {
         }),
     });
     addon.linker_allow_shlib_undefined = true;
+    // Windows: a DLL cannot leave napi_* undefined for the host to fill in.
+    // src/napi_host_win.c (tests/windows/gen-napi.sh) binds them when the
+    // addon loads, from the executable that hosts it (node.exe, deno.exe,
+    // bun.exe) or node.dll, with no import library of node.exe.
+    if (target.result.os.tag == .windows) {
+        addon.root_module.addCSourceFile(.{ .file = b.path("src/napi_host_win.c") });
+    }
     const install_addon = b.addInstallFileWithDir(
         addon.getEmittedBin(),
         .lib,
