@@ -26,23 +26,19 @@
 # N failed, N skipped".
 set -uo pipefail
 ROOT="${EXTREF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-. "$ROOT/tools.lock"
-W="${EXTREF_WIN_TOOLS:-$ROOT/_tools/win64}"
-LOGS="$ROOT/_logs/67-windows-runtime"
 TW="$ROOT/tests/windows"
+. "$TW/lib.sh"
+LOGS="$ROOT/_logs/67-windows-runtime"
 TARGET=x86_64-windows-gnu
-mkdir -p "$LOGS" "$W"
-W="$(cd "$W" && pwd)"
+mkdir -p "$LOGS"
 pass=0; fail=0; skip=0
 ok()   { pass=$((pass + 1)); echo "ok      - $1"; }
 bad()  { fail=$((fail + 1)); echo "FAIL    - $1"; [ -n "${2:-}" ] && [ -f "$2" ] && tail -n "${3:-20}" "$2" | sed 's/^/          | /'; return 0; }
 skipped() { skip=$((skip + 1)); echo "skipped - $1 ($2)"; }
 note() { echo "          $*"; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/extref-win.XXXXXX")"
-export WINEPREFIX="$W/wineprefix" WINEDEBUG="${WINEDEBUG:--all}" WINEDLLOVERRIDES="mscoree,mshtml="
-WINE=/usr/lib/wine/wine64
 finish() {
-  [ -x /usr/lib/wine/wineserver64 ] && /usr/lib/wine/wineserver64 -k >/dev/null 2>&1
+  win_stop
   rm -rf "$WORK"
   echo "$pass passed, $fail failed, $skip skipped"
   [ "$fail" -eq 0 ]
@@ -53,54 +49,27 @@ trap 'rm -rf "$WORK"' EXIT
 echo "suite 67-windows-runtime: Deno for Windows under wine64, Node-API binding, libextref's runtime tests"
 
 # ---- 0. What it needs. ----
-missing=()
-for p in $APT_WINDOWS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}"; } >"$LOGS/apt.log" 2>&1
-  missing=()
-  for p in $APT_WINDOWS; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-  skipped "everything under Wine" "missing: apt-get install ${missing[*]}"
+missing="$(win_apt "$LOGS/apt.log")"
+if [ -n "$missing" ]; then
+  skipped "everything under Wine" "missing: apt-get install $(echo $missing)"
   finish
 fi
-PY="$ROOT/_tools/py/bin/python"
-if [ "$("$PY" -m ziglang version 2>/dev/null)" != "$ZIGLANG_VERSION" ]; then
-  { [ -x "$ROOT/_tools/py/bin/pip" ] || python3 -m venv "$ROOT/_tools/py"; } &&
-    "$ROOT/_tools/py/bin/pip" install -q "ziglang==$ZIGLANG_VERSION" >"$LOGS/pip.log" 2>&1
-fi
-zig() { "$PY" -m ziglang "$@"; }
-if [ "$(zig version 2>/dev/null)" != "$ZIGLANG_VERSION" ]; then
+if ! win_zig "$LOGS/pip.log"; then
   bad "zig $ZIGLANG_VERSION (pip install ziglang==$ZIGLANG_VERSION into _tools/py)" "$LOGS/pip.log"
   finish
 fi
 wcc() { zig cc -target "$TARGET" "$@"; }
-OBJDUMP=x86_64-w64-mingw32-objdump
 ok "tools: $($WINE --version), zig $ZIGLANG_VERSION (cc -target $TARGET), $($OBJDUMP --version | head -1)"
-
-# Deno for Windows: the npm package deno@DENO_VERSION installs one of its
-# optional per-platform packages; this is the win32-x64 one.
-D="$W/deno-$DENO_VERSION"
-if [ ! -f "$D/package/deno.exe" ]; then
-  rm -rf "$D" && mkdir -p "$D" &&
-    (cd "$D" && npm pack --silent "$DENO_WIN_PACKAGE@$DENO_VERSION" && tar xzf ./*.tgz && rm -f ./*.tgz) \
-      >"$LOGS/npm.log" 2>&1
-fi
-if [ ! -f "$D/package/deno.exe" ]; then
+if ! win_deno_fetch "$LOGS/npm.log"; then
   bad "npm pack $DENO_WIN_PACKAGE@$DENO_VERSION" "$LOGS/npm.log"
   finish
 fi
 ok "npm pack $DENO_WIN_PACKAGE@$DENO_VERSION: deno.exe, $($OBJDUMP -p "$D/package/deno.exe" | grep -c -E '^\s*\[ *[0-9]+\] (napi|node_api)_') Node-API functions in its export table"
-
-# A first wine64 run creates the prefix (wineboot), once.
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  timeout 300 "$WINE" wineboot --init >"$LOGS/wineboot.log" 2>&1
+if ! win_deno_prepare "$LOGS/prepare.log"; then
+  bad "deno.exe with the ProcessPrng shim (zig cc), its VirtualAlloc2-less copy, the Wine prefix" "$LOGS/prepare.log"
+  finish
 fi
+ok "bcryptprimitives.dll (ProcessPrng over RtlGenRandom, zig cc) next to deno.exe; a copy of deno.exe without the VirtualAlloc2 lookup; Wine prefix $WINEPREFIX"
 
 # ---- 1. deno.exe under wine64. ----
 # The package as published: bcryptprimitives.dll is missing in Wine 8.0.
@@ -116,29 +85,6 @@ else
     bad "deno.exe as published: exit $rc, not for the diagnosed reason" "$LOGS/deno-plain-version.log"
   fi
 fi
-# deno.exe next to the ProcessPrng shim, and a copy whose VirtualAlloc2
-# lookup finds nothing (same length name, one byte: 2 -> X).
-SHIM="$D/shim/bcryptprimitives.dll"
-if [ ! -f "$SHIM" ] || [ "$TW/bcryptprimitives.c" -nt "$SHIM" ]; then
-  mkdir -p "$D/shim" "$D/wine"
-  wcc -shared -O2 -o "$SHIM" "$TW/bcryptprimitives.c" -ladvapi32 >"$LOGS/shim.log" 2>&1
-fi
-if [ -f "$SHIM" ] && [[ "$($OBJDUMP -p "$SHIM")" == *"] ProcessPrng"* ]]; then
-  ok "bcryptprimitives.dll (ProcessPrng over RtlGenRandom) built with zig cc"
-else
-  bad "bcryptprimitives.dll built with zig cc" "$LOGS/shim.log"
-  finish
-fi
-mkdir -p "$D/as-published" "$D/wine"
-cp -f "$SHIM" "$D/as-published/" && cp -f "$SHIM" "$D/wine/"
-[ -f "$D/as-published/deno.exe" ] || ln -f "$D/package/deno.exe" "$D/as-published/deno.exe" 2>/dev/null ||
-  cp "$D/package/deno.exe" "$D/as-published/deno.exe"
-if [ ! -f "$D/wine/deno.exe" ]; then
-  perl -0777 -pe 's/VirtualAlloc2\0/VirtualAllocX\0/' "$D/package/deno.exe" >"$D/wine/deno.exe.tmp" &&
-    [ "$(cmp -l "$D/package/deno.exe" "$D/wine/deno.exe.tmp" | wc -l)" = 1 ] &&
-    mv "$D/wine/deno.exe.tmp" "$D/wine/deno.exe"
-fi
-DENO="$D/wine/deno.exe"
 v="$("$WINE" "$D/as-published/deno.exe" --version 2>&1 | head -1)"
 if [ "${v%% (*}" = "deno $DENO_VERSION" ]; then
   ok "deno.exe --version under wine64 with the shim: $v"
