@@ -702,9 +702,11 @@ const win = struct {
 fn libPath(env: Env, info: napi.CallbackInfo) callconv(.c) ?Value {
     _ = info;
     if (builtin.os.tag == .windows) {
-        // GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | _UNCHANGED_REFCOUNT
+        // GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | _UNCHANGED_REFCOUNT, on
+        // the library's own version string: a function's address here would
+        // be the import thunk in this addon.
         var module: ?*anyopaque = null;
-        if (win.GetModuleHandleExA(4 | 2, @ptrCast(&extref.c.extref_version), &module) == 0) return str(env, "");
+        if (win.GetModuleHandleExA(4 | 2, @ptrCast(extref.c.extref_version_string()), &module) == 0) return str(env, "");
         var buf: [260]u8 = undefined;
         const n = win.GetModuleFileNameA(module, &buf, buf.len);
         if (n == 0 or n >= buf.len) return str(env, "");
