@@ -68,8 +68,11 @@ ok "tools: zig $ZIGLANG_VERSION, $(llvm-nm --version | grep -m1 -o 'LLVM version
 # gcc-only arguments go too (libgcc_eh becomes LLVM's libunwind, which zig
 # builds; -lnode goes: napi-rs finds Node-API at run time), and the export
 # .def file is an input.
-mkdir -p "$WORK/bin"
-printf '#!/bin/sh\nexec "%s" -m ziglang ar "$@"\n' "$PY" >"$WORK/bin/zar"
+# In _build-cross, not the run's temporary directory: cc-rs and rustc see
+# the same paths each run, and cargo's build stays warm.
+XB="$OUT/bin"
+mkdir -p "$XB"
+printf '#!/bin/sh\nexec "%s" -m ziglang ar "$@"\n' "$PY" >"$XB/zar"
 for t in "${TARGETS[@]}"; do
   for tool in cc c++ ld; do
     drop='--target=*'
@@ -77,7 +80,7 @@ for t in "${TARGETS[@]}"; do
       *windows*:ld) drop='--target=*|-fno-use-linker-plugin|-Wl,--disable-auto-image-base|-lgcc|-l:libpthread.a|-lmsvcrt|-lmingw32|-lmingwex|-lnode' ;;
       *macos:ld) drop='--target=*|-arch|x86_64|arm64|-mmacosx-version-min=*|-liconv' ;;
     esac
-    cat >"$WORK/bin/zig-$tool-$t" <<EOF2
+    cat >"$XB/zig-$tool-$t" <<EOF2
 #!/bin/sh
 for a in "\$@"; do
   shift
@@ -92,7 +95,7 @@ exec "$PY" -m ziglang $( [ "$tool" = c++ ] && echo c++ || echo cc ) -target $t "
 EOF2
   done
 done
-chmod +x "$WORK/bin"/*
+chmod +x "$XB"/*
 
 # ---- 1. libextref per target. ----
 declare -A LIB
@@ -159,7 +162,7 @@ for t in "${TARGETS[@]}"; do
       "-DEXTREF_NODE_ADDON_API -DNAPI_DISABLE_CPP_EXCEPTIONS -fno-exceptions"; do
     i=$((i + 1))
     # shellcheck disable=SC2086
-    if "$WORK/bin/zig-c++-$t" "${CXXW[@]}" $cfg -c -o "$WORK/cc-$t-$i.o" \
+    if "$XB/zig-c++-$t" "${CXXW[@]}" $cfg -c -o "$WORK/cc-$t-$i.o" \
          "$CPP/test/compile_check.cc" >"$LOGS/cpp-check-$t-$i.log" 2>&1; then
       ok "C++ $t: extref.hpp compile check ${cfg:-(plain Node-API)}"
     else
@@ -180,7 +183,7 @@ for t in "${TARGETS[@]}"; do
       "extref_cpp_napi.node:addon_napi.cc:-DNAPI_CPP_EXCEPTIONS -DEXTREF_CPP_EXCEPTIONS"; do
     IFS=: read -r n src cfg <<<"$a"
     # shellcheck disable=SC2086
-    if "$WORK/bin/zig-c++-$t" "${CXXW[@]}" -O1 $cfg -o "$B/$n" "$CPP/$src" "${LINK[@]}" \
+    if "$XB/zig-c++-$t" "${CXXW[@]}" -O1 $cfg -o "$B/$n" "$CPP/$src" "${LINK[@]}" \
          >"$LOGS/cpp-$t-$n.log" 2>&1 && [[ "$(file -L "$B/$n")" =~ ${ARCH[$t]} ]]; then
       ok "C++ $t: $n ($src${cfg:+ $cfg}) links against libextref: $(file -L "$B/$n" | cut -d: -f2 | cut -d, -f1)"
     else
@@ -252,12 +255,12 @@ else
     fi
     R="$(tr 'a-z-' 'A-Z_' <<<"$r")"
     rl="$(tr '-' '_' <<<"$r")"
-    mkdir -p "$WORK/libnode"
-    : >"$WORK/libnode/libnode.dll"   # napi-build's windows-gnu check wants one
+    mkdir -p "$OUT/libnode"
+    [ -f "$OUT/libnode/libnode.dll" ] || : >"$OUT/libnode/libnode.dll"   # napi-build wants one (windows-gnu)
     start=$(date +%s)
     for feat in bundled "bundled counting-alloc"; do
-      env "CC_$rl=$WORK/bin/zig-cc-$t" "CXX_$rl=$WORK/bin/zig-c++-$t" "AR_$rl=$WORK/bin/zar" \
-        "CARGO_TARGET_${R}_LINKER=$WORK/bin/zig-ld-$t" LIBNODE_PATH="$WORK/libnode" \
+      env "CC_$rl=$XB/zig-cc-$t" "CXX_$rl=$XB/zig-c++-$t" "AR_$rl=$XB/zar" \
+        "CARGO_TARGET_${R}_LINKER=$XB/zig-ld-$t" LIBNODE_PATH="$OUT/libnode" \
         CARGO_TARGET_DIR="$OUT/rust" \
         cargo build --locked -j2 --manifest-path "$ROOT/bindings/rust/Cargo.toml" --target "$r" \
           -p extref-napi-addon --features "$feat" >"$LOGS/rust-$r.log" 2>&1
