@@ -72,11 +72,13 @@ win_deno_prepare() {
       [ "$(cmp -l "$D/package/deno.exe" "$DENO.tmp" | wc -l)" = 1 ] &&
       mv "$DENO.tmp" "$DENO" || return 1
   fi
-  # A first wine64 run creates the prefix (wineboot), once.
+  # A first wine64 run creates the prefix (wineboot), once; the registry
+  # files are written when the wineserver ends, so wait for it.
   if [ ! -f "$WINEPREFIX/system.reg" ]; then
     timeout 300 "$WINE" wineboot --init >>"$1" 2>&1
+    timeout 120 /usr/lib/wine/wineserver64 -w >>"$1" 2>&1
   fi
-  [ -f "$WINEPREFIX/system.reg" ]
+  [ -d "$WINEPREFIX/drive_c/windows/system32" ]
 }
 
 # win_path PATH: the Windows name of a Linux path (Wine's drive Z: is /).
