@@ -18,9 +18,11 @@
 #      MinGW delay IAT is read-only, crash; GetProcAddress on the host:
 #      loads; import slots filled from the host, tests/windows/gen-napi.sh:
 #      loads).
-#   3. libextref on Windows: the library (src/, from branch port) built as
-#      extref.dll with zig cc, the tests/runtime addons against it, and
-#      tests/runtime under Deno on Wine, file by file, as far as it goes.
+#   3. libextref on Windows: the library (src/) built as extref.dll with
+#      zig cc, the tests/runtime addons against it, and tests/runtime under
+#      Deno on Wine, file by file, as far as it goes; then the same under
+#      Bun for Windows (tools.lock: BUN_WIN_PACKAGE at BUN_VERSION), which
+#      needs only the ProcessPrng shim (parts 1 and 2 cover it too).
 # Installs what it needs when root (tools.lock: APT_WINDOWS); the Windows
 # tools go to EXTREF_WIN_TOOLS (default _tools/win64). Ends with "N passed,
 # N failed, N skipped".
@@ -112,6 +114,35 @@ else
   bad "deno.exe without VirtualAlloc2 runs a plain script under wine64" "$LOGS/deno-js.log"
   finish
 fi
+# Bun for Windows: the same missing bcryptprimitives.dll, nothing else.
+RUNTIMES=(deno)
+if win_bun_fetch "$LOGS/npm-bun.log"; then
+  ok "npm pack $BUN_WIN_PACKAGE@$BUN_VERSION: bun.exe, $($OBJDUMP -p "$BD/package/bin/bun.exe" | grep -c -E '^\s*\[ *[0-9]+\] (napi|node_api)_') Node-API functions in its export table"
+  "$WINE" "$BD/package/bin/bun.exe" --version >"$LOGS/bun-plain-version.log" 2>&1
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    ok "bun.exe --version runs as published: $(head -1 "$LOGS/bun-plain-version.log")"
+  else
+    WINEDEBUG=err+module "$WINE" "$BD/package/bin/bun.exe" --version >"$LOGS/bun-plain-version.log" 2>&1
+    if grep -q 'bcryptprimitives.dll (which is needed by' "$LOGS/bun-plain-version.log"; then
+      ok "bun.exe as published does not start (exit $rc), as diagnosed: bcryptprimitives.dll not found"
+    else
+      bad "bun.exe as published: exit $rc, not for the diagnosed reason" "$LOGS/bun-plain-version.log"
+    fi
+  fi
+  echo 'console.log(`hello from ${process.platform} ${process.arch}, ${1 + 2}`);' >"$WORK/hello-bun.js"
+  v="$("$WINE" "$BUNW" --version 2>&1 | head -1)"
+  out="$("$WINE" "$BUNW" "$WORK/hello-bun.js" 2>&1)"
+  if [ "$v" = "$BUN_VERSION" ] && [ "$out" = "hello from win32 x64, 3" ]; then
+    ok "bun.exe $v with the shim runs a plain script under wine64: $out"
+    RUNTIMES+=(bun)
+  else
+    printf '%s\n%s\n' "$v" "$out" >"$LOGS/bun-js.log"
+    bad "bun.exe with the shim runs a plain script under wine64" "$LOGS/bun-js.log"
+  fi
+else
+  bad "npm pack $BUN_WIN_PACKAGE@$BUN_VERSION" "$LOGS/npm-bun.log"
+fi
 
 # ---- 2. A minimal Node-API addon, bound five ways. ----
 M="$WORK/napi-min"
@@ -131,41 +162,57 @@ addon node_implib -DBUILDING_NODE_EXTENSION "$S/hello.c" "$M/node_exe.lib"
 addon node_delay_hook -DBUILDING_NODE_EXTENSION "$S/hello.c" "$S/delay_hook.c" "$M/node_exe_delay.a"
 addon host_runtime "$S/hello_runtime.c"
 addon host_slots -DBUILDING_NODE_EXTENSION "$S/hello.c" "$M/napi_host.c"
-# One Deno per addon: a crash in one does not hide the others.
-load() { (cd "$M" && timeout -k 5 60 "$WINE" "$DENO" run --allow-ffi --allow-read --allow-env "$S/load.mjs" "$M/$1.node" 2>&1); }
-for n in deno_implib node_implib node_delay_hook host_runtime host_slots; do
-  if [ ! -f "$M/$n.node" ]; then bad "minimal addon $n: build" "$LOGS/build-$n.log"; continue; fi
-  imports="$($OBJDUMP -p "$M/$n.node" | sed -nE 's/.*DLL Name: (deno.exe|node.exe)/\1/p' | tr "\n" " " | sed "s/ $//")"
-  out="$(load "$n")"; rc=$?
-  printf '%s\n(exit %s)\n' "$out" "$rc" >"$LOGS/load-$n.log"
-  line="$(grep -E '^(LOADED|ERROR) ' <<<"$out" | head -1)"
-  case "$n" in
-    deno_implib|host_runtime|host_slots)
-      if [[ "$line" == LOADED* ]]; then
-        ok "minimal addon $n (imports: ${imports:-none}) loads in Deno on Wine: ${line#LOADED $M/}"
-      else
-        bad "minimal addon $n (imports: ${imports:-none}) loads in Deno on Wine (exit $rc)" "$LOGS/load-$n.log"
-      fi ;;
-    node_implib)
-      if [[ "$line" == *"it links directly against the Node.js binary (node.exe)"* ]]; then
-        ok "minimal addon $n (imports: $imports) is refused by Deno, as expected: $(cut -c1-150 <<<"${line#ERROR $M/}")..."
-      else
-        bad "minimal addon $n: Deno's refusal of a plain node.exe import (exit $rc)" "$LOGS/load-$n.log"
-      fi ;;
-    node_delay_hook)
-      # MinGW's delay import library keeps its IAT in .idata$5 without the
-      # write flag; the linker puts it in read-only .rdata, and the delay
-      # helper's write into it faults on the first napi_* call.
-      if [[ "$line" == LOADED* ]]; then
-        ok "minimal addon $n (node.exe delay-loaded, node-gyp's hook) loads: ${line#LOADED $M/}"
-      elif grep -q 'Unhandled page fault on write access' <<<"$out"; then
-        ok "minimal addon $n (node.exe delay-loaded, node-gyp's hook) faults as diagnosed (MinGW delay IAT in read-only .rdata): $(grep -o 'Unhandled page fault on write access[^(]*' <<<"$out" | head -1)"
-      else
-        bad "minimal addon $n (node.exe delay-loaded): exit $rc, not the diagnosed fault" "$LOGS/load-$n.log"
-      fi ;;
+# One process per addon: a crash in one does not hide the others.
+load() { # RUNTIME NAME
+  case "$1" in
+    deno) (cd "$M" && timeout -k 5 60 "$WINE" "$DENO" run --allow-ffi --allow-read --allow-env "$S/load.mjs" "$M/$2.node" 2>&1) ;;
+    bun) (cd "$M" && timeout -k 5 60 "$WINE" "$BUNW" "$S/load.mjs" "$M/$2.node" 2>&1) ;;
   esac
+}
+for rt in "${RUNTIMES[@]}"; do
+  for n in deno_implib node_implib node_delay_hook host_runtime host_slots; do
+    if [ ! -f "$M/$n.node" ]; then bad "minimal addon $n: build" "$LOGS/build-$n.log"; continue; fi
+    imports="$($OBJDUMP -p "$M/$n.node" | sed -nE 's/.*DLL Name: (deno.exe|node.exe)/\1/p' | tr "\n" " " | sed "s/ $//")"
+    out="$(load "$rt" "$n")"; rc=$?
+    printf '%s\n(exit %s)\n' "$out" "$rc" >"$LOGS/load-$rt-$n.log"
+    line="$(grep -E '^(LOADED|ERROR) ' <<<"$out" | head -1)"
+    what="minimal addon $n (imports: ${imports:-none}) in $rt.exe on Wine"
+    case "$rt:$n" in
+      *:host_runtime|*:host_slots|deno:deno_implib)
+        if [[ "$line" == LOADED* ]]; then
+          ok "$what loads: ${line#LOADED $M/}"
+        else
+          bad "$what loads (exit $rc)" "$LOGS/load-$rt-$n.log"
+        fi ;;
+      deno:node_implib)
+        if [[ "$line" == *"it links directly against the Node.js binary (node.exe)"* ]]; then
+          ok "$what is refused, as expected: $(cut -c1-150 <<<"${line#ERROR $M/}")..."
+        else
+          bad "$what: Deno's refusal of a plain node.exe import (exit $rc)" "$LOGS/load-$rt-$n.log"
+        fi ;;
+      bun:deno_implib|bun:node_implib)
+        # No module of that name in a bun.exe process: the loader looks for
+        # the file and finds none.
+        if [[ "$line" == *"LoadLibrary failed: Module not found"* ]]; then
+          ok "$what does not load, as expected: ${line#ERROR $M/}"
+        else
+          bad "$what: LoadLibrary's 'Module not found' (exit $rc)" "$LOGS/load-$rt-$n.log"
+        fi ;;
+      *:node_delay_hook)
+        # MinGW's delay import library keeps its IAT in .idata$5 without the
+        # write flag; the linker puts it in read-only .rdata, and the delay
+        # helper's write into it faults on the first napi_* call.
+        if [[ "$line" == LOADED* ]]; then
+          ok "$what (node.exe delay-loaded, node-gyp's hook) loads: ${line#LOADED $M/}"
+        elif f="$(grep -oE 'Unhandled page fault on write access to [0-9A-F]+|Segmentation fault at address 0x[0-9A-Fa-f]+' <<<"$out" | head -1)" && [ -n "$f" ]; then
+          ok "$what (node.exe delay-loaded, node-gyp's hook) faults as diagnosed (MinGW delay IAT in read-only .rdata): $f"
+        else
+          bad "$what (node.exe delay-loaded): exit $rc, not the diagnosed fault" "$LOGS/load-$rt-$n.log"
+        fi ;;
+    esac
+  done
 done
 
-# ---- 3. libextref on Windows and tests/runtime under Deno on Wine. ----
+# ---- 3. libextref on Windows and tests/runtime under Deno and Bun on Wine. ----
 . "$TW/runtime.sh"
 finish

@@ -13,6 +13,8 @@ WINE=/usr/lib/wine/wine64
 OBJDUMP=x86_64-w64-mingw32-objdump
 D="$W/deno-$DENO_VERSION"
 DENO="$D/wine/deno.exe"
+BD="$W/bun-$BUN_VERSION"
+BUNW="$BD/wine/bun.exe"
 export WINEPREFIX="$W/wineprefix" WINEDEBUG="${WINEDEBUG:--all}" WINEDLLOVERRIDES="mscoree,mshtml="
 
 zig() { "$PY" -m ziglang "$@"; }
@@ -79,6 +81,20 @@ win_deno_prepare() {
     timeout 120 /usr/lib/wine/wineserver64 -w >>"$1" 2>&1
   fi
   [ -d "$WINEPREFIX/drive_c/windows/system32" ]
+}
+
+# win_bun_fetch LOG: bun.exe of BUN_WIN_PACKAGE@BUN_VERSION in BD/package,
+# and BD/wine: bun.exe with the ProcessPrng shim (win_deno_prepare builds
+# it), which is all Bun needs under Wine 8.0 (JavaScriptCore reserves no
+# placeholders).
+win_bun_fetch() {
+  if [ ! -f "$BD/package/bin/bun.exe" ]; then
+    rm -rf "$BD" && mkdir -p "$BD" &&
+      (cd "$BD" && npm pack --silent "$BUN_WIN_PACKAGE@$BUN_VERSION" && tar xzf ./*.tgz && rm -f ./*.tgz) >"$1" 2>&1
+  fi
+  [ -f "$BD/package/bin/bun.exe" ] && [ -f "$D/shim/bcryptprimitives.dll" ] || return 1
+  mkdir -p "$BD/wine" && cp -f "$D/shim/bcryptprimitives.dll" "$BD/wine/" &&
+    { [ -f "$BUNW" ] || cp "$BD/package/bin/bun.exe" "$BUNW"; }
 }
 
 # win_path PATH: the Windows name of a Linux path (Wine's drive Z: is /).
