@@ -14,7 +14,7 @@
 #      `cargo build --target` (x86_64-pc-windows-gnu, x86_64-apple-darwin,
 #      aarch64-apple-darwin) with zig cc as C compiler and linker;
 #      every bundled addon checked to export no extref_ function;
-#   5. the Windows addons of 2-4 run their test files under Deno for
+#   5. the Windows addons of 2-4 run their test files under Deno and Bun for
 #      Windows on wine64 (tests/windows/lib.sh, as suite 67). macOS builds
 #      cannot run here: they are checked as files (Mach-O, architecture,
 #      symbols) only.
@@ -280,7 +280,7 @@ else
   done
 fi
 
-# ---- 5. The Windows addons under Deno for Windows on wine64. ----
+# ---- 5. The Windows addons under Deno and Bun for Windows on wine64. ----
 t=x86_64-windows-gnu
 if [ -n "$(win_apt "$LOGS/apt.log")" ] || ! win_deno_fetch "$LOGS/npm.log" ||
    ! win_deno_prepare "$LOGS/prepare.log"; then
@@ -288,7 +288,21 @@ if [ -n "$(win_apt "$LOGS/apt.log")" ] || ! win_deno_fetch "$LOGS/npm.log" ||
   finish
 fi
 ok "deno.exe $DENO_VERSION for Windows ready under $($WINE --version) (tests/windows/lib.sh; suite 67 shows why it is patched)"
-deno_w() { timeout -k 5 "${EXTREF_WIN_FILE_TIMEOUT:-180}" "$WINE" "$DENO" "$@"; }
+RUNTIMES=(deno)
+if win_bun_fetch "$LOGS/npm-bun.log"; then
+  ok "bun.exe $BUN_VERSION for Windows ready (with the ProcessPrng shim)"
+  RUNTIMES+=(bun)
+else
+  bad "npm pack $BUN_WIN_PACKAGE@$BUN_VERSION (tests/windows/lib.sh)" "$LOGS/npm-bun.log"
+fi
+# js RUNTIME FILE: a tests/cross harness file under that runtime.
+js() {
+  local to="${EXTREF_WIN_FILE_TIMEOUT:-180}"
+  case "$1" in
+    deno) timeout -k 5 "$to" "$WINE" "$DENO" run -A --v8-flags=--expose-gc "$2" ;;
+    bun) timeout -k 5 "$to" "$WINE" "$BUNW" "$2" ;;
+  esac
+}
 # harness_counted LABEL LOG: tests/cross/harness.mjs lines, one case each.
 harness_counted() {
   local line n=0
@@ -305,53 +319,74 @@ harness_counted() {
   [ "$n" -gt 0 ] || bad "$1: no test ran" "$2"
 }
 C_ADDON="$WINRT/build/extref_test.node"
-if [ -n "${LIB[$t]:-}" ] && [ -f "$OUT/cpp-$t/extref_cpp.node" ]; then
-  cp -f "${LIB[$t]}/extref.dll" "$OUT/cpp-$t/"
-  for f in "$ROOT"/bindings/cpp/test/*.test.mjs; do
-    n="$(basename "$f" .test.mjs)"
-    (cd "$ROOT/bindings/cpp" && EXTREF_CPP_BUILD="$(win_path "$OUT/cpp-$t")" \
-      deno_w run -A --v8-flags=--expose-gc "$f") >"$LOGS/deno-cpp-$n.log" 2>&1
-    harness_counted "C++ $t on deno.exe/wine64: $n" "$LOGS/deno-cpp-$n.log"
-  done
-else
-  skipped "C++ $t on deno.exe/wine64" "the Windows C++ addons did not build"
-fi
-if [ -f "$OUT/zig-$t-shared/lib/extref_zig.node" ] && [ -f "$C_ADDON" ]; then
-  (cd "$ROOT/bindings/zig" && EXTREF_ZIG_ADDON="$(win_path "$OUT/zig-$t-shared/lib/extref_zig.node")" \
-    EXTREF_C_ADDON="$(win_path "$C_ADDON")" \
-    deno_w run -A --v8-flags=--expose-gc "$ROOT/bindings/zig/test/zig.test.mjs") >"$LOGS/deno-zig.log" 2>&1
-  harness_counted "Zig $t on deno.exe/wine64" "$LOGS/deno-zig.log"
-else
-  skipped "Zig $t on deno.exe/wine64" "the Windows Zig addon (extref.dll) or the C test addon did not build"
-fi
-# The bundled one: suite 24's cases for a Zig addon with its own copy.
-if [ -f "$OUT/zig-$t/lib/extref_zig.node" ]; then
-  (cd "$ROOT/tests/bundled" && EXTREF_ZIG_BUNDLED="$(win_path "$OUT/zig-$t/lib/extref_zig.node")" \
-    deno_w run -A --v8-flags=--expose-gc "$ROOT/tests/bundled/zig-bundled.test.mjs") >"$LOGS/deno-zig-bundled.log" 2>&1
-  harness_counted "Zig $t -Dbundled on deno.exe/wine64" "$LOGS/deno-zig-bundled.log"
-else
-  skipped "Zig $t -Dbundled on deno.exe/wine64" "the bundled Windows Zig addon did not build"
-fi
 r="${RUST[$t]}"
-if [[ " ${rust_ok[*]} " == *" $t "* ]]; then
-  # As in suite 24: two bundled addons are two copies of the library, and
-  # take-into across them is refused; those cases skip without a second
-  # addon (the counting-alloc build above is a build check).
-  alloc=/nonexistent
-  (cd "$ROOT/bindings/rust/examples/napi-addon" &&
-    EXTREF_RUST_ADDON="$(win_path "$OUT/rust-$r-bundled.node")" EXTREF_RUST_ADDON_ALLOC="$(win_path "$alloc")" \
-    deno_w test -A --v8-flags=--expose-gc --reporter=tap test/) >"$LOGS/deno-rust.tap" 2>"$LOGS/deno-rust.err"
-  rc=$?
-  while IFS= read -r line; do
-    line="${line#"${line%%[! ]*}"}"
-    case "$line" in
-      "ok "*"# SKIP"*) skipped "Rust $r on deno.exe/wine64: $(sed -E 's/^ok [0-9]+ - (.*) # SKIP.*/\1/' <<<"$line")" "skipped by the test: no second addon; take-into across two addons needs one shared copy of the library (as in suite 24)" ;;
-      "ok "*) ok "Rust $r on deno.exe/wine64: $(sed -E 's/^ok [0-9]+ - //' <<<"$line")" ;;
-      "not ok "*) bad "Rust $r on deno.exe/wine64: $(sed -E 's/^not ok [0-9]+ - //' <<<"$line")" ;;
-    esac
-  done < <(grep -E '^ *(not )?ok [0-9]+ - ' "$LOGS/deno-rust.tap" | grep -v '\.js$')
-  grep -qE '^ *(not )?ok [0-9]+ - ' "$LOGS/deno-rust.tap" || bad "Rust $r on deno.exe/wine64: no test ran (exit $rc)" "$LOGS/deno-rust.err"
-else
-  skipped "Rust $r on deno.exe/wine64" "the Windows Rust addon did not build"
-fi
+# As in suite 24: two bundled addons are two copies of the library, and
+# take-into across them is refused; those cases skip without a second addon
+# (the counting-alloc build above is a build check).
+RUST_SKIP_WHY="skipped by the test: no second addon; take-into across two addons needs one shared copy of the library (as in suite 24)"
+for rt in "${RUNTIMES[@]}"; do
+  on="on $rt.exe/wine64"
+  if [ -n "${LIB[$t]:-}" ] && [ -f "$OUT/cpp-$t/extref_cpp.node" ]; then
+    cp -f "${LIB[$t]}/extref.dll" "$OUT/cpp-$t/"
+    for f in "$ROOT"/bindings/cpp/test/*.test.mjs; do
+      n="$(basename "$f" .test.mjs)"
+      (cd "$ROOT/bindings/cpp" && EXTREF_CPP_BUILD="$(win_path "$OUT/cpp-$t")" js "$rt" "$f") \
+        >"$LOGS/$rt-cpp-$n.log" 2>&1
+      harness_counted "C++ $t $on: $n" "$LOGS/$rt-cpp-$n.log"
+    done
+  else
+    skipped "C++ $t $on" "the Windows C++ addons did not build"
+  fi
+  if [ -f "$OUT/zig-$t-shared/lib/extref_zig.node" ] && [ -f "$C_ADDON" ]; then
+    (cd "$ROOT/bindings/zig" && EXTREF_ZIG_ADDON="$(win_path "$OUT/zig-$t-shared/lib/extref_zig.node")" \
+      EXTREF_C_ADDON="$(win_path "$C_ADDON")" js "$rt" "$ROOT/bindings/zig/test/zig.test.mjs") \
+      >"$LOGS/$rt-zig.log" 2>&1
+    harness_counted "Zig $t $on" "$LOGS/$rt-zig.log"
+  else
+    skipped "Zig $t $on" "the Windows Zig addon (extref.dll) or the C test addon did not build"
+  fi
+  # The bundled one: suite 24's cases for a Zig addon with its own copy.
+  if [ -f "$OUT/zig-$t/lib/extref_zig.node" ]; then
+    (cd "$ROOT/tests/bundled" && EXTREF_ZIG_BUNDLED="$(win_path "$OUT/zig-$t/lib/extref_zig.node")" \
+      js "$rt" "$ROOT/tests/bundled/zig-bundled.test.mjs") >"$LOGS/$rt-zig-bundled.log" 2>&1
+    harness_counted "Zig $t -Dbundled $on" "$LOGS/$rt-zig-bundled.log"
+  else
+    skipped "Zig $t -Dbundled $on" "the bundled Windows Zig addon did not build"
+  fi
+  if [[ " ${rust_ok[*]} " != *" $t "* ]]; then
+    skipped "Rust $r $on" "the Windows Rust addon did not build"
+    continue
+  fi
+  export EXTREF_RUST_ADDON="$(win_path "$OUT/rust-$r-bundled.node")" EXTREF_RUST_ADDON_ALLOC="$(win_path /nonexistent)"
+  cd "$ROOT/bindings/rust/examples/napi-addon" || finish
+  if [ "$rt" = deno ]; then
+    timeout -k 5 300 "$WINE" "$DENO" test -A --v8-flags=--expose-gc --reporter=tap test/ \
+      >"$LOGS/deno-rust.tap" 2>"$LOGS/deno-rust.err"
+    rc=$?
+    while IFS= read -r line; do
+      line="${line#"${line%%[! ]*}"}"
+      case "$line" in
+        "ok "*"# SKIP"*) skipped "Rust $r $on: $(sed -E 's/^ok [0-9]+ - (.*) # SKIP.*/\1/' <<<"$line")" "$RUST_SKIP_WHY" ;;
+        "ok "*) ok "Rust $r $on: $(sed -E 's/^ok [0-9]+ - //' <<<"$line")" ;;
+        "not ok "*) bad "Rust $r $on: $(sed -E 's/^not ok [0-9]+ - //' <<<"$line")" ;;
+      esac
+    done < <(grep -E '^ *(not )?ok [0-9]+ - ' "$LOGS/deno-rust.tap" | grep -v '\.js$')
+    grep -qE '^ *(not )?ok [0-9]+ - ' "$LOGS/deno-rust.tap" || bad "Rust $r $on: no test ran (exit $rc)" "$LOGS/deno-rust.err"
+  else
+    # bun test: "(pass) name" lines, as suite 24 reads them.
+    timeout -k 5 300 "$WINE" "$BUNW" test ./test/ >"$LOGS/bun-rust.out" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+      name="$(sed -E 's/^\((pass|fail|skip|todo)\) //; s/ \[[0-9.]+m?s\]$//' <<<"$line")"
+      case "$line" in
+        "(pass) "*) ok "Rust $r $on: $name" ;;
+        "(fail) "*) bad "Rust $r $on: $name" ;;
+        *) skipped "Rust $r $on: $name" "$RUST_SKIP_WHY" ;;
+      esac
+    done < <(sed -E '/^[0-9]+ tests? failed:/,$d' "$LOGS/bun-rust.out" | grep -E '^\((pass|fail|skip|todo)\) ' | awk '!seen[$0]++')
+    grep -qE '^\((pass|fail)\) ' "$LOGS/bun-rust.out" || bad "Rust $r $on: no test ran (exit $rc)" "$LOGS/bun-rust.out"
+  fi
+  cd "$ROOT" || finish
+  unset EXTREF_RUST_ADDON EXTREF_RUST_ADDON_ALLOC
+done
 finish
