@@ -2,8 +2,8 @@
  * reservation of the registry, finding the host's Node-API functions,
  * keeping modules loaded, entropy for the handle key, and keeping fork()
  * children away from held locks. os.c implements it for Linux (and the
- * other ELF systems), macOS and Windows; nothing else in src/ names a
- * system call.
+ * other ELF systems), macOS and Windows; nothing else in src/ differs
+ * between them.
  *
  * Everything here is a cold path: it runs once per process, once per
  * commit chunk or once per descriptor, never per borrow. Locks stay
