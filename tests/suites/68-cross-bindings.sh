@@ -243,14 +243,20 @@ else
     r="${RUST[$t]}"
     libdir="$(rustc --print target-libdir --target "$r" 2>/dev/null)"
     if ! compgen -G "$libdir/libstd-*.rlib" >/dev/null; then
-      if command -v rustup >/dev/null; then
-        timeout 600 rustup target add "$r" >"$LOGS/rustup-$r.log" 2>&1
+      # One try per run: where static.rust-lang.org cannot be reached, the
+      # other targets are not tried again.
+      if [ -n "${rustup_failed:-}" ]; then
+        cp "$rustup_failed" "$LOGS/rustup-$r.log"
+      elif command -v rustup >/dev/null; then
+        timeout 180 rustup target add "$r" >"$LOGS/rustup-$r.log" 2>&1 ||
+          rustup_failed="$LOGS/rustup-$r.log"
       else
         echo "no rustup: the standard library for $r is not installed in $libdir" >"$LOGS/rustup-$r.log"
       fi
     fi
     if ! compgen -G "$libdir/libstd-*.rlib" >/dev/null; then
-      skipped "Rust $r: cargo build" "no standard library for $r: $(grep -m1 -iE 'error|no rustup' "$LOGS/rustup-$r.log" | cut -c1-160)"
+      why="$(grep -m1 -iE 'error|no rustup' "$LOGS/rustup-$r.log" | cut -c1-160)"
+      skipped "Rust $r: cargo build" "no standard library for $r: ${why:-rustup target add $r gave up (timeout 180 s), see $LOGS/rustup-$r.log}"
       continue
     fi
     R="$(tr 'a-z-' 'A-Z_' <<<"$r")"
