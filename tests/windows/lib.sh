@@ -101,9 +101,9 @@ win_bun_fetch() {
 win_path() { printf 'Z:%s' "$1"; }
 
 # win_stop: ends this prefix's wineserver (and with it its processes), and
-# removes what deno.exe leaves behind under Wine: at each start it copies
-# itself to DENO_DIR\node_compat_bin\node.exe.tmp-PID to replace node.exe
-# there, the replacement fails, and the copy (93 MB) stays.
+# removes what deno.exe leaves behind under Wine: copies of itself (93 MB)
+# named DENO_DIR\node_compat_bin\node.exe.tmp-PID, apparently a failed
+# replacement of the node.exe there.
 win_stop() {
   [ -x /usr/lib/wine/wineserver64 ] && /usr/lib/wine/wineserver64 -k >/dev/null 2>&1
   rm -f "$WINEPREFIX"/drive_c/users/*/AppData/Local/deno/node_compat_bin/node.exe.tmp-*
