@@ -58,8 +58,46 @@ static bool grow(void) {
   return true;
 }
 
-static void registry_init(void) { extref__fork_protect(&lock); }
+/* Free slots that a thread freed, kept for its next allocations: a slot
+ * changes hands without the registry lock in the common case (a hold made
+ * and released per call, a payload created and dropped on one thread). A
+ * thread that exits gives its slots back to the free list. */
+#define CACHE_MAX 64
+static _Thread_local extref__slot_t *cache EXTREF__TLS_MODEL_ATTR;
+static _Thread_local unsigned cache_n EXTREF__TLS_MODEL_ATTR;
+static _Thread_local bool cache_registered EXTREF__TLS_MODEL_ATTR;
+static pthread_key_t cache_key;
+
+static void cache_return(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&lock);
+  while (cache != NULL) {
+    extref__slot_t *next =
+        atomic_load_explicit(&cache->payload, memory_order_relaxed);
+    atomic_store_explicit(&cache->payload, free_list, memory_order_relaxed);
+    free_list = cache;
+    cache = next;
+  }
+  cache_n = 0;
+  pthread_mutex_unlock(&lock);
+}
+
+static void registry_init(void) {
+  extref__fork_protect(&lock);
+  (void)pthread_key_create(&cache_key, cache_return);
+}
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* Marks a free slot taken, as kind with the type flags given. */
+static void mark_taken(extref__slot_t *s, uint32_t kind, uint32_t flags) {
+  uint64_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
+  atomic_store_explicit(
+      &s->head,
+      (head & ~(uint64_t)((1u << EXTREF__GEN_SHIFT) - 1)) | kind |
+          ((uint64_t)(flags & (EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP))
+           << EXTREF__HEAD_FLAGS_SHIFT),
+      memory_order_release);
+}
 
 extref_status_t extref__slot_alloc(uint32_t kind, uint32_t flags,
                                    extref__slot_t **result) {
@@ -73,8 +111,14 @@ extref_status_t extref__slot_alloc(uint32_t kind, uint32_t flags,
 }
 
 extref__slot_t *extref__slot_alloc_optional(uint32_t kind, uint32_t flags) {
-  extref__slot_t *s;
-  uint64_t head;
+  extref__slot_t *s = cache;
+  if (s != NULL) {
+    cache = atomic_load_explicit(&s->payload, memory_order_relaxed);
+    cache_n--;
+    atomic_store_explicit(&s->payload, NULL, memory_order_relaxed);
+    mark_taken(s, kind, flags);
+    return s;
+  }
   pthread_once(&init_once, registry_init);
   pthread_mutex_lock(&lock);
   s = free_list;
@@ -93,13 +137,7 @@ extref__slot_t *extref__slot_alloc_optional(uint32_t kind, uint32_t flags) {
     atomic_store_explicit(&extref__region.used_bytes,
                           used + EXTREF__SLOT_SIZE, memory_order_release);
   }
-  head = atomic_load_explicit(&s->head, memory_order_relaxed);
-  atomic_store_explicit(
-      &s->head,
-      (head & ~(uint64_t)((1u << EXTREF__GEN_SHIFT) - 1)) | kind |
-          ((uint64_t)(flags & (EXTREF_TYPE_SEND | EXTREF_TYPE_JS_DROP))
-           << EXTREF__HEAD_FLAGS_SHIFT),
-      memory_order_release);
+  mark_taken(s, kind, flags);
   pthread_mutex_unlock(&lock);
   return s;
 full:
@@ -127,6 +165,17 @@ bool extref__slot_free(extref__slot_t *s, uint64_t head) {
   atomic_store_explicit(&s->env, NULL, memory_order_relaxed);
   atomic_store_explicit(&s->type, NULL, memory_order_relaxed);
   atomic_store_explicit(&s->thread, 0, memory_order_relaxed);
+  if (cache_n < CACHE_MAX) {
+    /* The key exists: this slot was handed out after registry_init. */
+    if (!cache_registered) {
+      cache_registered = true;
+      (void)pthread_setspecific(cache_key, (void *)1);
+    }
+    atomic_store_explicit(&s->payload, cache, memory_order_relaxed);
+    cache = s;
+    cache_n++;
+    return true;
+  }
   pthread_mutex_lock(&lock);
   atomic_store_explicit(&s->payload, free_list, memory_order_relaxed);
   free_list = s;

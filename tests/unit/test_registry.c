@@ -72,6 +72,35 @@ START_TEST(slot_free_is_exactly_once) {
 }
 END_TEST
 
+/* Slots freed on a thread are kept for that thread's next allocations;
+ * a thread that exits gives them back, so threads that come and go do not
+ * grow the region. */
+static void *churn_slots(void *arg) {
+  int i;
+  (void)arg;
+  for (i = 0; i < 20; i++) {
+    extref__slot_t *s = make_payload(&send_counter_type, i);
+    extref_hold_t *h;
+    ck_assert_int_eq(extref__hold_new(s, &send_counter_type, &h), EXTREF_OK);
+    ck_assert_int_eq(extref_hold_release(h), EXTREF_OK);
+    extref__payload_js_end(s);
+  }
+  return NULL;
+}
+
+START_TEST(exited_threads_give_their_free_slots_back) {
+  uintptr_t before;
+  int i;
+  churn_slots(NULL); /* this thread's own cache is warm */
+  on_other_thread(churn_slots, NULL);
+  before = atomic_load(&extref__region.used_bytes);
+  for (i = 0; i < 100; i++) on_other_thread(churn_slots, NULL);
+  ck_assert_uint_le(atomic_load(&extref__region.used_bytes) - before,
+                    4 * EXTREF__SLOT_SIZE);
+  ck_assert_int_eq(atomic_load(&drops_seen), 20 * 102);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("registry");
   TCase *tc = tcase_create("registry");
@@ -81,6 +110,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, freed_slot_is_foreign_and_reused_with_a_new_generation);
   tcase_add_test(tc, many_slots_grow_the_region);
   tcase_add_test(tc, slot_free_is_exactly_once);
+  tcase_add_test(tc, exited_threads_give_their_free_slots_back);
   suite_add_tcase(s, tc);
   return s;
 }
