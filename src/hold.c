@@ -61,9 +61,11 @@ extref_status_t extref__hold_new(extref__slot_t *s, const extref_type_t *asked,
 }
 
 /* Proves that hold is a live hold the calling thread may use: *h gets its
- * slot, *head the head it has while live, *target the payload slot. */
-static extref_status_t open_hold(extref_hold_t *hold, extref__slot_t **h,
-                                 uint64_t *head, extref__slot_t **target) {
+ * slot, *head the head it has while live, *target the payload slot. Every
+ * check again, with its message. */
+static __attribute__((noinline)) extref_status_t
+open_hold_slow(extref_hold_t *hold, extref__slot_t **h, uint64_t *head,
+               extref__slot_t **target) {
   uint64_t gen;
   EXTREF__CHECK_ARG(hold != NULL, "hold is NULL");
   *h = extref__handle_slot((uint64_t)(uintptr_t)hold, &gen);
@@ -86,6 +88,30 @@ static extref_status_t open_hold(extref_hold_t *hold, extref__slot_t **h,
                         "created it",
                         extref__type_name(atomic_load(&(*h)->type)));
   return EXTREF_OK;
+}
+
+/* The same, inline: a live hold used where it may be; anything else goes
+ * to open_hold_slow. */
+static inline __attribute__((always_inline)) extref_status_t
+open_hold(extref_hold_t *hold, extref__slot_t **h, uint64_t *head,
+          extref__slot_t **target) {
+  uint64_t gen;
+  if (EXTREF__LIKELY(hold != NULL) &&
+      EXTREF__LIKELY((*h = extref__handle_slot((uint64_t)(uintptr_t)hold,
+                                               &gen)) != NULL)) {
+    *head = atomic_load_explicit(&(*h)->head, memory_order_acquire);
+    *target = atomic_load_explicit(&(*h)->payload, memory_order_acquire);
+    if (EXTREF__LIKELY(
+            ((*head) & EXTREF__KIND_MASK) == EXTREF__KIND_HOLD &&
+            (((*head) >> EXTREF__GEN_SHIFT) & EXTREF__SERIAL_MASK) == gen &&
+            atomic_load_explicit(&(*h)->head, memory_order_acquire) ==
+                *head &&
+            (extref__is_send(*head) ||
+             atomic_load_explicit(&(*h)->thread, memory_order_relaxed) ==
+                 extref__thread_id_fast())))
+      return EXTREF_OK;
+  }
+  return open_hold_slow(hold, h, head, target);
 }
 
 static extref_status_t hold_borrow(extref_hold_t *hold, bool excl,
