@@ -6,8 +6,9 @@
 //
 // The JS loop itself changes what a call costs (inlining, call-site
 // feedback), so every variant runs in several loop shapes:
-//   own      a function generated for this variant alone (new Function), a
-//            monomorphic loop: s += f(x)
+//   own      a function generated for this variant alone (new Function, with
+//            a source text of its own: see makeLoop), a monomorphic loop:
+//            s += f(x)
 //   shared   one loop function for all variants, the callee a parameter:
 //            its call site sees every variant (megamorphic)
 //   unroll4  generated per variant, four calls per iteration
@@ -53,8 +54,16 @@ function makeLoop(v, shape) {
     default:
       throw new Error(`no generated loop for shape ${shape}`);
   }
+  // The comment makes every source text unique. V8 caches `new Function`
+  // by its source text, and the cached function shares its feedback vector
+  // and optimized code with every other function made from the same text:
+  // without it, all "own" loops of a shape were one loop whose call site
+  // saw every variant, the first variant to be optimized kept the fast
+  // monomorphic API call, and every later one paid ~15-20 ns more (the
+  // "one more non-inlined call costs 20 ns" step of issue #10).
   // eslint-disable-next-line no-new-func
-  return new Function('f', 'x', 'y', 'n', body);
+  return new Function('f', 'x', 'y', 'n',
+                      `/* bench loop: ${v.key} ${shape} */ ${body}`);
 }
 
 // The one loop all variants share (its call site goes megamorphic).
