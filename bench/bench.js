@@ -609,7 +609,7 @@ async function main() {
                           contention: contResult, smoke, cfg });
   for (const g of goals)
     for (const r of rows)
-      if (g.row === r.key) {
+      if (g.row === r.key && g.onRow !== false) {
         r.goal = g.cmp === '<=' ? { max: g.threshold } : { min: g.threshold };
         r.met = g.verdict === 'MET' ? 'yes' : g.verdict === 'MISSED' ? 'NO'
           : '';
