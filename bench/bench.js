@@ -100,6 +100,11 @@ function ratioOf(samples, v, base) {
   return median(samples[v].map((x, i) => x / samples[base][i]));
 }
 
+function iqrOf(samples, v, base) {
+  const r = samples[v].map((x, i) => x / samples[base][i]);
+  return [calls.quantile(r, 0.25), calls.quantile(r, 0.75)];
+}
+
 function addedOf(samples, v, base) {
   return median(samples[v].map((x, i) => x - samples[base][i]));
 }
@@ -109,6 +114,7 @@ function row(key, name, ns, ratio, baseline, extra) {
   const e = extra || {};
   rows.push({ key, name, ns, ratio, baseline, unit: e.unit || 'ns',
               added: e.added === undefined ? null : e.added,
+              iqr: e.iqr || null,
               note: e.note, chart: e.chart !== false });
 }
 
@@ -139,7 +145,8 @@ function benchLoops() {
   // One row: ns, ratio and added ns to `base`, both from the same rounds.
   const nr = (key, name, k, base, baseline, extra) =>
     row(key, name, med(k), base ? ratioOf(s, k, base) : 1, baseline,
-        Object.assign({ added: base ? addedOf(s, k, base) : 0 }, extra));
+        Object.assign({ added: base ? addedOf(s, k, base) : 0,
+                        iqr: base ? iqrOf(s, k, base) : null }, extra));
   nr('native.bare', 'napi_get_value_external (plain external)', 'bare',
      null, 'itself');
   nr('native.tag', 'napi_check_object_type_tag + get_value_external', 'tag',
@@ -231,6 +238,11 @@ function benchCalls() {
     add('rust_raw_env_borrow', 'Rust, extref crate from a plain Node-API ' +
         'callback: unsafe Env::from_raw + env.borrow::<T>()',
         r.rawReadFn(), () => r.create(1.5));
+    // The extref crate's safe fast path, when this checkout's crate has one
+    // (bench/rust exports fastReadFn() and names the API in fastApi()).
+    if (typeof r.fastReadFn === 'function')
+      add('rust_fast', `Rust, extref crate, safe fast path: ${r.fastApi()}`,
+          r.fastReadFn(), () => r.create(1.5));
   }
   if (peer.napirs) {
     const m = peer.napirs;

@@ -23,6 +23,16 @@
 
 const SHAPES = ['own', 'shared', 'unroll4', 'alt2'];
 
+// The q-quantile (0..1) of the finite values, linear between ranks.
+function quantile(a, q) {
+  const s = a.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+  if (s.length === 0) return NaN;
+  const p = (s.length - 1) * q;
+  const lo = Math.floor(p);
+  const hi = Math.ceil(p);
+  return s[lo] + (s[hi] - s[lo]) * (p - lo);
+}
+
 function median(a) {
   const s = a.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
   if (s.length === 0) return NaN;
@@ -146,10 +156,15 @@ function run(variants, opts) {
     ratio: vs(k, base, sh),
     added: median(S[sh][k].map((x, i) => x - S[sh][base][i])),
   });
+  // The interquartile range of the per-round ratios: how much to trust one.
+  const iqrVs = (k, o, sh) => {
+    const r = S[sh][k].map((x, i) => x / S[sh][o][i]);
+    return [quantile(r, 0.25), quantile(r, 0.75)];
+  };
   const addedVs = (k, o, sh) =>
     median(S[sh][k].map((x, i) => x - S[sh][o][i]));
   return { shapes: SHAPES, keys: variants.map((v) => v.key), S, stat, vs,
-           addedVs, base };
+           addedVs, iqrVs, base };
 }
 
-module.exports = { run, SHAPES, median };
+module.exports = { run, SHAPES, median, quantile };

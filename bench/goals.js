@@ -69,6 +69,7 @@ function goalsOf({ rows, calls, contention, smoke }) {
       (g.perShape[sh] > g.perShape[w] ? sh : w));
     g.measured = g.perShape[g.worstShape];
     g.addedWorst = g.added[g.worstShape];
+    g.iqr = calls.iqrVs(key, base, g.worstShape);
     return push(g);
   }
 
@@ -93,7 +94,7 @@ function goalsOf({ rows, calls, contention, smoke }) {
     const r = byKey[key];
     push({ id, group: 'native', goal: text, threshold, cmp: '<=', unit: 'x',
            row: key, measured: r ? r.ratio : NaN,
-           addedWorst: r ? r.added : NaN,
+           addedWorst: r ? r.added : NaN, iqr: r ? r.iqr : null,
            note: r ? `${f1(r.ns)} ns vs bare get ` +
              `${f1(byKey['native.bare'].ns)} ns` : undefined });
   }
@@ -139,6 +140,7 @@ function goalsOf({ rows, calls, contention, smoke }) {
                          added: best.add, worstShape: best.worst,
                          measured: best.per[best.worst],
                          addedWorst: best.add[best.worst],
+                         iqr: calls.iqrVs(best.key, 'raw', best.worst),
                          note: `best safe way in this build: ${best.label}` });
       if (!has('rust_fast') && has('rust_raw_env_borrow')) {
         const unsafeWorst = Math.max(...calls.shapes.map((sh) =>
@@ -170,18 +172,22 @@ function goalsOf({ rows, calls, contention, smoke }) {
       let w = null;
       for (const [p, label] of peers) {
         const r = calls.vs(key, p, sh);
-        if (!w || r > w.r) w = { r, label, add: calls.addedVs(key, p, sh) };
+        if (!w || r > w.r) {
+          w = { r, label, add: calls.addedVs(key, p, sh),
+                iqr: calls.iqrVs(key, p, sh) };
+        }
       }
       g.perShape[sh] = w.r;
       g.added[sh] = w.add;
-      against[sh] = w.label;
+      against[sh] = w;
     }
     g.worstShape = calls.shapes.reduce((w, sh) =>
       (g.perShape[sh] > g.perShape[w] ? sh : w));
     g.measured = g.perShape[g.worstShape];
     g.addedWorst = g.added[g.worstShape];
+    g.iqr = against[g.worstShape].iqr;
     g.note = `ratio to the fastest of the three in each shape; worst: ` +
-      `${against[g.worstShape]} in ${g.worstShape}`;
+      `${against[g.worstShape].label} in ${g.worstShape}`;
     return push(g);
   }
   beatsGoal('rust.napi_beats_peers', 'Rust #[napi] + Extref<T> beats Neon ' +
@@ -273,14 +279,18 @@ function fmtThreshold(g) {
 }
 
 goalsOf.table = function table(goals) {
-  const lines = ['| goal | threshold | measured (worst shape) | per shape ' +
+  const lines = ['| goal | threshold | measured (worst shape; IQR of the ' +
+                 'per-round ratios) | per shape ' +
                  '| added ns (worst) | verdict | note |',
                  '|---|---|---:|---|---:|---|---|'];
   for (const g of goals) {
     const per = g.perShape ? Object.entries(g.perShape).map(([sh, x]) =>
       `${sh} ${f2(x)}x`).join(', ') : '';
-    const measured = fmtMeasured(g) + (g.worstShape ? ` (${g.worstShape})`
-      : '');
+    const where = [g.worstShape,
+                   g.iqr && Number.isFinite(g.iqr[0]) ?
+                     `IQR ${f2(g.iqr[0])}-${f2(g.iqr[1])}` : null]
+      .filter(Boolean).join('; ');
+    const measured = fmtMeasured(g) + (where ? ` (${where})` : '');
     const added = Number.isFinite(g.addedWorst) ? f1(g.addedWorst) : '';
     lines.push(`| ${g.goal} | ${fmtThreshold(g)} | ${measured} | ${per} | ` +
                `${added} | ${g.verdict} | ${g.note || ''} |`);
