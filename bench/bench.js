@@ -442,7 +442,11 @@ function benchContention() {
     const k = String(t);
     const ratio = median(thr[k].map((x, i) => x / thr['1'][i]));
     const atOnce = median(par[k]);
-    contResult.threads[k] = { ratio, atOnce, opsPerSec: median(thr[k]) };
+    // Operations per CPU-second against one thread's: what sharing the
+    // payload's cache lines costs, whatever the scheduler did.
+    const perCpu = median(cpuPerOp[k].map((x, i) => cpuPerOp['1'][i] / x));
+    contResult.threads[k] = { ratio, atOnce, perCpu,
+                              opsPerSec: median(thr[k]) };
     row(`contention.${t}`, `extref_hold_ref + read + release, ${t} ` +
         `thread${t > 1 ? 's' : ''}, own holds on one SEND payload`,
         1e9 / median(thr[k]), ratio,
@@ -450,7 +454,8 @@ function benchContention() {
         { unit: 'ns', note: `throughput ${(median(thr[k]) / 1e6).toFixed(2)}` +
           ` M ops/s; threads that really ran at once ${atOnce.toFixed(2)}` +
           ` (CPU time / wall time); CPU per op ` +
-          `${median(cpuPerOp[k]).toFixed(1)} ns` });
+          `${median(cpuPerOp[k]).toFixed(1)} ns, ops per CPU-second ` +
+          `${perCpu.toFixed(2)}x one thread's` });
   }
   const ok = check.counter === check.mutOps && check.violations === 0;
   check.ok = ok;

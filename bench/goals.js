@@ -214,7 +214,8 @@ function goalsOf({ rows, calls, contention, smoke }) {
     if (c) {
       g.atOnce = c.atOnce;
       g.note = `threads that really ran at once: ${f2(c.atOnce)} ` +
-        `(CPU time / wall time)`;
+        `(CPU time / wall time); operations per CPU-second ` +
+        `${f2(c.perCpu)}x one thread's`;
       if (c.atOnce < Number(t) * 0.9)
         g.note += `; fewer than ${t} ran at once (cores or load), so this ` +
           'run cannot show the scaling';
