@@ -238,11 +238,16 @@ function benchCalls() {
     add('rust_raw_env_borrow', 'Rust, extref crate from a plain Node-API ' +
         'callback: unsafe Env::from_raw + env.borrow::<T>()',
         r.rawReadFn(), () => r.create(1.5));
-    // The extref crate's safe fast path, when this checkout's crate has one
-    // (bench/rust exports fastReadFn() and names the API in fastApi()).
-    if (typeof r.fastReadFn === 'function')
-      add('rust_fast', `Rust, extref crate, safe fast path: ${r.fastApi()}`,
-          r.fastReadFn(), () => r.create(1.5));
+    // The extref crate's fast paths, when this checkout's crate has them
+    // (bench/rust exports readJsFn and readBorrowed then).
+    if (typeof r.readJsFn === 'function')
+      add('rust_js_fn', 'Rust, extref crate, safe fast path: extref::js_fn! ' +
+          '+ Call::borrow (plain Node-API callback, no hold)', r.readJsFn,
+          () => r.create(1.5));
+    if (typeof r.readBorrowed === 'function')
+      add('rust_napi_borrowed', 'Rust, extref crate: #[napi] ' +
+          'fn(Borrowed<T>) (borrowed at conversion, no hold)',
+          r.readBorrowed, () => r.create(1.5));
   }
   if (peer.napirs) {
     const m = peer.napirs;

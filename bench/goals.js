@@ -9,10 +9,11 @@
 // peer, not to the row's baseline) has onRow: false and is not drawn on the
 // row.
 
-// The Rust ways that are safe and documented, best first: the fast path the
-// extref crate may add is measured under the first key (bench/rust).
+// The Rust ways that are safe and documented; the goal takes the best one
+// this build has (js_fn! and Borrowed<T> exist once the crate has them).
 const SAFE_RUST = [
-  ['rust_fast', 'the extref crate\'s safe plain-callback fast path'],
+  ['rust_js_fn', 'extref::js_fn! + Call::borrow'],
+  ['rust_napi_borrowed', '#[napi] fn(Borrowed<T>)'],
   ['rust_napi_extref', '#[napi] fn(Extref<T>) (the README\'s way)'],
 ];
 const PEERS = [
@@ -142,7 +143,7 @@ function goalsOf({ rows, calls, contention, smoke }) {
                          addedWorst: best.add[best.worst],
                          iqr: calls.iqrVs(best.key, 'raw', best.worst),
                          note: `best safe way in this build: ${best.label}` });
-      if (!has('rust_fast') && has('rust_raw_env_borrow')) {
+      if (!has('rust_js_fn') && has('rust_raw_env_borrow')) {
         const unsafeWorst = Math.max(...calls.shapes.map((sh) =>
           calls.vs('rust_raw_env_borrow', 'raw', sh)));
         g.note += `; the unsafe plain-callback path (Env::from_raw + ` +
@@ -155,6 +156,10 @@ function goalsOf({ rows, calls, contention, smoke }) {
   callGoal('rust.napi_vs_napirs', 'Rust #[napi] + Extref<T> costs no more ' +
            'than napi-rs &External<T> (ratio <= 1.0)', 'rust_napi_extref',
            'napirs_external', 1.0, { onRow: false });
+  if (has('rust_napi_borrowed'))
+    callGoal('rust.borrowed_vs_napirs', 'Rust #[napi] + Borrowed<T> costs ' +
+             'no more than napi-rs &External<T> (ratio <= 1.0)',
+             'rust_napi_borrowed', 'napirs_external', 1.0, { onRow: false });
   function beatsGoal(id, text, key) {
     const g = { id, group: 'rust', goal: text, threshold: 1.0, cmp: '<',
                 unit: 'x', row: `call.${key}`, onRow: false };
@@ -193,10 +198,14 @@ function goalsOf({ rows, calls, contention, smoke }) {
   beatsGoal('rust.napi_beats_peers', 'Rust #[napi] + Extref<T> beats Neon ' +
             'JsBox, napi-rs External and napi-rs class (ratio < 1)',
             'rust_napi_extref');
-  if (has('rust_fast'))
-    beatsGoal('rust.fast_beats_peers', 'Rust safe fast path beats Neon ' +
-              'JsBox, napi-rs External and napi-rs class (ratio < 1)',
-              'rust_fast');
+  if (has('rust_napi_borrowed'))
+    beatsGoal('rust.borrowed_beats_peers', 'Rust #[napi] + Borrowed<T> ' +
+              'beats Neon JsBox, napi-rs External and napi-rs class ' +
+              '(ratio < 1)', 'rust_napi_borrowed');
+  if (has('rust_js_fn'))
+    beatsGoal('rust.fast_beats_peers', 'Rust safe fast path (extref::js_fn!) ' +
+              'beats Neon JsBox, napi-rs External and napi-rs class ' +
+              '(ratio < 1)', 'rust_js_fn');
   else
     beatsGoal('rust.fast_beats_peers', 'Rust plain-callback path (unsafe ' +
               'Env::from_raw + borrow; no safe fast path in this build) ' +

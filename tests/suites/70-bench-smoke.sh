@@ -45,8 +45,13 @@ grep -q "the node-addon-api peer is skipped" "$out" &&
 call_variants="raw noop nested c_tag c_bound_ref c_bound_mut c_send_ref
 c_send_mut c_held_ref c_held_mut rust_napi_extref rust_raw_env_borrow
 napirs_empty napirs_external napirs_class neon_jsbox naa_external"
-# The extref crate's safe fast path, once the crate has one.
-grep -q "| call.rust_fast |" "$out" && call_variants="$call_variants rust_fast"
+# The extref crate's fast paths, once the crate has them: js_fn! and
+# Borrowed<T> arguments.
+crate="$ROOT/bindings/rust/extref/src"
+grep -rq 'macro_rules! js_fn' "$crate" &&
+  call_variants="$call_variants rust_js_fn"
+grep -rq 'pub struct Borrowed<' "$crate" &&
+  call_variants="$call_variants rust_napi_borrowed"
 shapes="own shared unroll4 alt2"
 call_keys=""
 for v in $call_variants; do
