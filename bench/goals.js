@@ -289,10 +289,10 @@ function fmtThreshold(g) {
 }
 
 goalsOf.table = function table(goals) {
-  const lines = ['| goal | threshold | measured (worst shape; IQR of the ' +
-                 'per-round ratios) | per shape ' +
+  const lines = ['| id | goal | threshold | measured (worst shape; IQR of ' +
+                 'the per-round ratios) | per shape ' +
                  '| added ns (worst) | verdict | note |',
-                 '|---|---|---:|---|---:|---|---|'];
+                 '|---|---|---|---:|---|---:|---|---|'];
   for (const g of goals) {
     const per = g.perShape ? Object.entries(g.perShape).map(([sh, x]) =>
       `${sh} ${f2(x)}x`).join(', ') : '';
@@ -302,7 +302,8 @@ goalsOf.table = function table(goals) {
       .filter(Boolean).join('; ');
     const measured = fmtMeasured(g) + (where ? ` (${where})` : '');
     const added = Number.isFinite(g.addedWorst) ? f1(g.addedWorst) : '';
-    lines.push(`| ${g.goal} | ${fmtThreshold(g)} | ${measured} | ${per} | ` +
+    lines.push(`| ${g.id} | ${g.goal} | ${fmtThreshold(g)} | ${measured} | ` +
+               `${per} | ` +
                `${added} | ${g.verdict} | ${g.note || ''} |`);
   }
   return lines.join('\n');
