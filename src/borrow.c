@@ -194,8 +194,14 @@ extref_status_t extref__borrow_other(extref__slot_t *s,
     bool away = thread_of(s) != extref__thread_id();
     uint64_t w = atomic_load_explicit(&s->count, memory_order_acquire);
     uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
-    if (!(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) &&
-        !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))) {
+    /* Shared mode: published in this thread's record (reader.c). A
+     * shared borrow of a payload that a hold shares starts shared mode
+     * under the lock (extref__borrow). */
+    if (!excl && (b & EXTREF__BID_SHARED)) {
+      if (extref__reader_borrow(s, result) == EXTREF_OK) return EXTREF_OK;
+    } else if (!(w & (EXTREF__TAKEN | EXTREF__BORROW_MASK)) &&
+               (excl || !(w & EXTREF__HOLD_MASK)) &&
+               !(b & (EXTREF__BID_LIVE | EXTREF__BID_TABLE))) {
       uint64_t state = borrow_state(excl, away);
       uint64_t field, n = w | count_bit(state, &field);
       uint64_t nb = extref__bid_next(b, EXTREF__BID_LIVE | state);
@@ -222,14 +228,30 @@ extref_status_t extref__borrow_other(extref__slot_t *s,
 extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
                                bool excl, extref_borrow_t *result) {
   uint64_t w, n, bit, field, head, state, serial;
-  bool away;
+  bool away, publish;
   extref_status_t st = extref__payload_check(s, asked);
   if (st != EXTREF_OK) return st;
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   away = thread_of(s) != extref__thread_id();
   state = borrow_state(excl, away);
   bit = count_bit(state, &field);
+  /* Only a thread that can publish its borrow puts a payload in shared
+   * mode (its record is made here, before the lock). */
+  publish = extref__is_send(head) && !excl && extref__reader_ready();
   extref__stripe_lock(s);
+  if (extref__is_send(head)) {
+    /* An exclusive borrow counts every borrow: shared mode ends first. A
+     * shared one of a payload that a hold shares goes to shared mode. */
+    if (excl) {
+      if (atomic_load_explicit(&s->bid, memory_order_acquire) &
+          EXTREF__BID_SHARED)
+        (void)extref__shared_leave(s); /* we own it: never the last */
+    } else if (publish && extref__shared_enter(s)) {
+      extref__stripe_unlock(s);
+      if (extref__reader_borrow(s, result) == EXTREF_OK) return EXTREF_OK;
+      extref__stripe_lock(s);
+    }
+  }
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
     if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__EX_MASK))) {
@@ -246,7 +268,13 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
       }
       n = w | bit;
     } else {
-      if (EXTREF__UNLIKELY((w & field) == field)) {
+      /* In shared mode, room stays for every reader record to be counted
+       * when it ends (reader.c). */
+      if (EXTREF__UNLIKELY(
+              (w & field) == field ||
+              ((atomic_load_explicit(&s->bid, memory_order_relaxed) &
+                EXTREF__BID_SHARED) &&
+               (w & field) >= field - EXTREF__READER_RESERVE * bit))) {
         extref__stripe_unlock(s);
         return extref__refuse(s, EXTREF_OVERFLOW, w, "borrow", false, away);
       }
@@ -254,9 +282,14 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
     }
     if (extref__count_update(s, head, &w, n)) break;
   }
-  if (!(w & EXTREF__BORROW_MASK)) {
-    /* We took the count from "no borrow": the inline record is ours, and
-     * only stale releases (which never match) race with this write. */
+  if (!(w & EXTREF__BORROW_MASK) ||
+      ((w & EXTREF__BORROW_MASK) == EXTREF__TICKET &&
+       (atomic_load_explicit(&s->bid, memory_order_acquire) &
+        EXTREF__BID_SHARED))) {
+    /* We took the count from "no borrow" (but perhaps shared mode's
+     * ticket, which keeps every other path out): the inline record is
+     * ours, and only stale releases (which never match) race with this
+     * write. */
     uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire), nb;
     do {
       nb = extref__bid_next(b, EXTREF__BID_LIVE | state);
@@ -299,8 +332,8 @@ static extref_status_t wrong_thread(const extref__slot_t *s) {
 static __attribute__((noinline)) extref_status_t
 release_full(extref_borrow_t *borrow) {
   extref__slot_t *s;
-  uint64_t serial, head, b, entry;
-  bool in_table, last;
+  uint64_t serial, head, b, entry, n;
+  bool in_table;
   EXTREF__CHECK_ARG(borrow != NULL, "borrow is NULL");
   EXTREF__CHECK_ARG(borrow->token != 0, "the borrow is empty: never made, "
                                         "zeroed or already released");
@@ -334,13 +367,17 @@ release_full(extref_borrow_t *borrow) {
   }
   /* The count goes back under the lock, so that a borrower holding it sees
    * "no borrow" only when the table is empty. */
-  last = give_back(s, head, entry, borrow) == 0;
+  n = give_back(s, head, entry, borrow);
   extref__stripe_unlock(s);
   /* The drop runs with no lock held: it may call the library. */
-  if (last) extref__payload_finish(s, true);
+  if (extref__count_idle(n)) extref__count_ended(s, n, true);
   return EXTREF_OK;
 stale:
   extref__stripe_unlock(s);
+  return extref__stale_borrow();
+}
+
+extref_status_t extref__stale_borrow(void) {
   return extref__fail(EXTREF_INVALID_ARG,
                       "the borrow is not live: a copy of a released borrow, "
                       "a borrow of a payload that no longer exists, or one "
@@ -364,14 +401,18 @@ release_other(extref_borrow_t *borrow) {
   if (borrow == NULL) return release_full(borrow);
   s = extref__handle_slot(borrow->token, &serial);
   if (s != NULL) {
-    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
     uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+    uint64_t b = atomic_load_explicit(&s->bid, memory_order_acquire);
+    if ((head & EXTREF__KIND_MASK) == EXTREF__KIND_READER)
+      return extref__reader_release(s, serial, borrow);
     if ((b & EXTREF__BID_LIVE) && serial_of(b) == serial &&
         extref__is_send(head) &&
         atomic_compare_exchange_strong_explicit(
             &s->bid, &b, b & ~EXTREF__BID_STATE, memory_order_acq_rel,
             memory_order_relaxed)) {
-      if (give_back(s, head, b, borrow) == 0) return finish_last(s);
+      uint64_t n = give_back(s, head, b, borrow);
+      if (EXTREF__UNLIKELY(extref__count_idle(n)))
+        extref__count_ended(s, n, true);
       return EXTREF_OK;
     }
   }

@@ -144,6 +144,6 @@ EXTREF_EXTERN extref_status_t extref_hold_release(extref_hold_t *hold) {
   do {
     n = w - EXTREF__HOLD_ONE;
   } while (!extref__count_update(s, shead, &w, n));
-  if (n == 0) extref__payload_finish(s, true);
+  if (extref__count_idle(n)) extref__count_ended(s, n, true);
   return EXTREF_OK;
 }

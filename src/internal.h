@@ -113,6 +113,7 @@ enum {
   EXTREF__KIND_FREE = 0,
   EXTREF__KIND_PAYLOAD = 1,
   EXTREF__KIND_HOLD = 2,
+  EXTREF__KIND_READER = 3, /* a thread's record of published borrows */
   EXTREF__KIND_MASK = 3,
   /* The head keeps the type's SEND and JS_DROP flags beside the kind. */
   EXTREF__HEAD_FLAGS_SHIFT = 2,
@@ -151,6 +152,12 @@ enum {
 #define EXTREF__BORROW_MASK (EXTREF__SH_MASK | EXTREF__EX_MASK)
 #define EXTREF__MAX_SHARED_SIDE ((uint64_t)0xFFFFF)
 #define EXTREF__MAX_HOLDS ((uint64_t)0xFFFFF)
+/* While a SEND payload is in shared mode (EXTREF__BID_SHARED below), its
+ * count word carries one extra away-side shared borrow, the "ticket": no
+ * path that decides from the count word alone (an exclusive borrow, a
+ * take, a last owner) can pass while readers it cannot count may be live;
+ * each goes to the stripe lock and ends shared mode first (reader.c). */
+#define EXTREF__TICKET EXTREF__SH_AWAY_ONE
 
 /* The borrow-identity word of a payload slot: a serial that grows by one
  * for every borrow the slot ever gives (never reset, not even when the slot
@@ -163,7 +170,11 @@ enum {
 #define EXTREF__BID_TABLE ((uint64_t)8)    /* live borrows are in the table */
 #define EXTREF__BID_DEFERRED ((uint64_t)16) /* finished slot: drop deferred */
 #define EXTREF__BID_STATE ((uint64_t)31)
-#define EXTREF__BID_SEQ_SHIFT 5
+/* Not part of a borrow's state: the payload is in shared mode, where
+ * shared borrows are published in their threads' reader records
+ * (reader.c) and the count word holds the ticket. */
+#define EXTREF__BID_SHARED ((uint64_t)32)
+#define EXTREF__BID_SEQ_SHIFT 6
 #define EXTREF__BID_SEQ_ONE ((uint64_t)1 << EXTREF__BID_SEQ_SHIFT)
 
 /* The bid word that records the slot's next serial with these state bits
@@ -278,6 +289,11 @@ static inline bool extref__bid_update(extref__slot_t *s, uint64_t head,
 EXTREF__HIDDEN extref_status_t extref__slot_alloc(uint32_t kind,
                                                   uint32_t flags,
                                                   extref__slot_t **result);
+/* The same for a slot the caller can do without (a reader record): NULL
+ * when the region is full, no error recorded, and never failed by the
+ * test allocator's fault injection. */
+EXTREF__HIDDEN extref__slot_t *extref__slot_alloc_optional(uint32_t kind,
+                                                           uint32_t flags);
 /* Frees a slot whose head is still `head`, bumping its generation; false
  * when the head changed (the slot was freed already: a second release). */
 EXTREF__HIDDEN bool extref__slot_free(extref__slot_t *s, uint64_t head);
@@ -390,6 +406,49 @@ EXTREF__HIDDEN extref_status_t extref__refuse(const extref__slot_t *s,
 EXTREF__HIDDEN extref_status_t extref__clone_out(extref__slot_t *s,
                                                  const extref_type_t *asked,
                                                  void *dst, size_t dst_size);
+
+/* ---- Shared mode: borrows published by their readers (reader.c) ------- */
+
+/* Reader records in the process; while a payload is in shared mode, this
+ * many more shared borrows than the count word shows may be live on each
+ * side, so counted shared borrows stop this much short of the limit. */
+#define EXTREF__READER_RECORDS 4096
+#define EXTREF__READER_RESERVE ((uint64_t)EXTREF__READER_RECORDS + 1)
+
+/* A shared borrow of SEND payload s (checked: live, the asked type, and
+ * the caller owns it) published in the calling thread's reader record: one
+ * atomic store to a line that thread owns, then a load of s's bid. OK, or
+ * any other status (nothing recorded) when s is not in shared mode or this
+ * thread has no free record: the caller takes the counted path. */
+EXTREF__HIDDEN extref_status_t extref__reader_borrow(extref__slot_t *s,
+                                                     extref_borrow_t *result);
+/* True when the calling thread has a free reader record (made if needed):
+ * a thread that cannot publish must not put a payload in shared mode. */
+EXTREF__HIDDEN bool extref__reader_ready(void);
+/* Releases the borrow (r, serial) of a reader record. */
+EXTREF__HIDDEN extref_status_t extref__reader_release(extref__slot_t *r,
+                                                      uint64_t serial,
+                                                      extref_borrow_t *borrow);
+/* Under s's stripe lock: puts SEND payload s in shared mode when a hold
+ * shares it and no exclusive borrow or take stands in the way. */
+EXTREF__HIDDEN bool extref__shared_enter(extref__slot_t *s);
+/* Under s's stripe lock: ends shared mode (if on): every published borrow
+ * of s becomes a counted one, and the ticket goes. Returns the count word
+ * after. */
+EXTREF__HIDDEN uint64_t extref__shared_leave(extref__slot_t *s);
+/* The status of a release that names no live borrow (a stale copy). */
+EXTREF__HIDDEN extref_status_t extref__stale_borrow(void);
+
+/* True when count word n, just lowered, has no owner left but perhaps the
+ * ticket: the caller then calls extref__count_ended. */
+static inline bool extref__count_idle(uint64_t n) {
+  return (n & ~EXTREF__TICKET) == 0;
+}
+/* The caller lowered the count word to n (extref__count_idle(n)): drops
+ * the payload when no owner is left, after ending shared mode if only the
+ * ticket was. No lock held. */
+EXTREF__HIDDEN void extref__count_ended(extref__slot_t *s, uint64_t n,
+                                        bool deferred);
 
 /* ---- Code that payloads depend on (pin.c) ------------------------------ */
 

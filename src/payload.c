@@ -110,6 +110,18 @@ void extref__payload_finish(extref__slot_t *s, bool deferred) {
 
 /* Why a payload with count word w cannot be taken now, with its message;
  * EXTREF_OK when it can. */
+/* A take counts every borrow: a payload in shared mode leaves it first
+ * (its published borrows become counted ones). We own it: never the last
+ * owner here. */
+static void leave_shared_mode(extref__slot_t *s) {
+  if (!(atomic_load_explicit(&s->bid, memory_order_acquire) &
+        EXTREF__BID_SHARED))
+    return;
+  extref__stripe_lock(s);
+  (void)extref__shared_leave(s);
+  extref__stripe_unlock(s);
+}
+
 static extref_status_t take_refusal(const extref__slot_t *s, uint64_t w) {
   extref_status_t refusal = (w & EXTREF__TAKEN)       ? EXTREF_TAKEN
                             : (w & EXTREF__EX_MASK)   ? EXTREF_MUT_BORROWED
@@ -129,6 +141,7 @@ extref_status_t extref__payload_take(extref__slot_t *s,
   extref_status_t st = extref__payload_check(s, asked);
   if (st != EXTREF_OK) return st;
   EXTREF__CHECK_ARG(result != NULL, "result is NULL");
+  leave_shared_mode(s);
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
@@ -155,6 +168,7 @@ extref_status_t extref__payload_take_into(extref__slot_t *s,
   EXTREF__CHECK_ARG(dst != NULL, "dst is NULL");
   creator = atomic_load_explicit(&s->type, memory_order_relaxed);
   move = extref__type_move(creator);
+  leave_shared_mode(s);
   head = atomic_load_explicit(&s->head, memory_order_acquire);
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
@@ -199,8 +213,8 @@ int64_t extref__payload_js_end(extref__slot_t *s) {
   do {
     n = w & ~EXTREF__JS;
   } while (!extref__count_update(s, head, &w, n));
-  if (n == 0)
-    extref__payload_finish(s, false);
+  if (extref__count_idle(n))
+    extref__count_ended(s, n, false);
   else if (n == EXTREF__TAKEN)
     release_slot(s); /* moved out earlier: nothing to drop */
   return bytes;

@@ -75,10 +75,18 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 extref_status_t extref__slot_alloc(uint32_t kind, uint32_t flags,
                                    extref__slot_t **result) {
-  extref__slot_t *s;
-  uint64_t head;
   if (extref__alloc_should_fail())
     return extref__fail(EXTREF_NO_MEMORY, "out of memory for a slot");
+  *result = extref__slot_alloc_optional(kind, flags);
+  if (*result == NULL)
+    return extref__fail(EXTREF_NO_MEMORY,
+                        "the slot region is full or cannot be committed");
+  return EXTREF_OK;
+}
+
+extref__slot_t *extref__slot_alloc_optional(uint32_t kind, uint32_t flags) {
+  extref__slot_t *s;
+  uint64_t head;
   pthread_once(&init_once, registry_init);
   pthread_mutex_lock(&lock);
   s = free_list;
@@ -105,12 +113,10 @@ extref_status_t extref__slot_alloc(uint32_t kind, uint32_t flags,
            << EXTREF__HEAD_FLAGS_SHIFT),
       memory_order_release);
   pthread_mutex_unlock(&lock);
-  *result = s;
-  return EXTREF_OK;
+  return s;
 full:
   pthread_mutex_unlock(&lock);
-  return extref__fail(EXTREF_NO_MEMORY,
-                      "the slot region is full or cannot be committed");
+  return NULL;
 }
 
 bool extref__slot_free(extref__slot_t *s, uint64_t head) {
@@ -127,7 +133,7 @@ bool extref__slot_free(extref__slot_t *s, uint64_t head) {
   /* The borrow serial survives reuse; only the state goes. */
   atomic_store_explicit(&s->bid,
                         atomic_load_explicit(&s->bid, memory_order_relaxed) &
-                            ~EXTREF__BID_STATE,
+                            ~(EXTREF__BID_STATE | EXTREF__BID_SHARED),
                         memory_order_relaxed);
   atomic_store_explicit(&s->count, 0, memory_order_relaxed);
   atomic_store_explicit(&s->env, NULL, memory_order_relaxed);

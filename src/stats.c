@@ -17,6 +17,19 @@ static void count_payload(extref__slot_t *s, void *arg) {
   st->live_borrows += (w & EXTREF__SH_HOME_MASK) +
                       ((w & EXTREF__SH_AWAY_MASK) >> EXTREF__SH_AWAY_SHIFT) +
                       ((w & EXTREF__EX_HOME) != 0) + ((w & EXTREF__EX_AWAY) != 0);
+  /* Shared mode: the ticket is not a borrow (reader.c). */
+  if ((atomic_load_explicit(&s->bid, memory_order_relaxed) &
+       EXTREF__BID_SHARED) &&
+      (w & EXTREF__SH_AWAY_MASK))
+    st->live_borrows--;
+}
+
+/* A borrow published in a reader record and not counted in its payload's
+ * count word (reader.c). */
+static void count_reader(extref__slot_t *s, void *arg) {
+  if ((atomic_load_explicit(&s->bid, memory_order_relaxed) &
+       (EXTREF__BID_LIVE | EXTREF__BID_TABLE)) == EXTREF__BID_LIVE)
+    ((extref_stats_t *)arg)->live_borrows++;
 }
 
 static void count_hold(extref__slot_t *s, void *arg) {
@@ -36,6 +49,7 @@ EXTREF_EXTERN extref_status_t extref_stats_get(extref_stats_t *result) {
   memset(&st, 0, sizeof st);
   extref__slot_each(EXTREF__KIND_PAYLOAD, count_payload, &st);
   extref__slot_each(EXTREF__KIND_HOLD, count_hold, &st);
+  extref__slot_each(EXTREF__KIND_READER, count_reader, &st);
   st.drops = atomic_load(&extref__counters.drops);
   st.deferred_drops = atomic_load(&extref__counters.deferred_drops);
   st.takes = atomic_load(&extref__counters.takes);

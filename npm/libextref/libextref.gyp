@@ -13,7 +13,8 @@
       "sources": [
         "src/alloc.c", "src/borrow.c", "src/env.c", "src/external.c",
         "src/hold.c", "src/napi.c", "src/payload.c", "src/pin.c",
-        "src/registry.c", "src/stats.c", "src/status.c", "src/table.c",
+        "src/reader.c", "src/registry.c", "src/stats.c", "src/status.c",
+        "src/table.c",
         "src/thread.c", "src/throw.c", "src/version.c"
       ],
       "include_dirs": ["include", "src"],

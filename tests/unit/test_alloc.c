@@ -154,7 +154,9 @@ START_TEST(pin_table_allocation_failure_changes_nothing) {
 }
 END_TEST
 
-/* One borrow at a time never allocates (the inline record). */
+/* One borrow at a time never allocates (the inline record, or the
+ * thread's reader record in shared mode, which is not an allocation that
+ * can fail: without one the borrow is counted as before). */
 START_TEST(borrows_and_releases_never_allocate) {
   extref__slot_t *s = make_payload(&send_counter_type, 1);
   extref_hold_t *h;
