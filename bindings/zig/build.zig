@@ -39,9 +39,9 @@ pub fn build(b: *std.Build) void {
         extref.addCSourceFiles(.{
             .root = root.path(b, "src"),
             .files = &.{
-                "alloc.c",  "borrow.c",  "env.c",    "external.c", "hold.c",
-                "napi.c",   "payload.c", "pin.c",    "reader.c",   "registry.c",
-                "stats.c",  "status.c",  "table.c",  "thread.c",   "throw.c",
+                "alloc.c",   "borrow.c",  "env.c",   "external.c", "hold.c",
+                "napi.c",    "payload.c", "pin.c",   "reader.c",   "registry.c",
+                "stats.c",   "status.c",  "table.c", "thread.c",   "throw.c",
                 "version.c",
             },
             .flags = &.{

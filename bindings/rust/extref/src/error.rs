@@ -91,6 +91,8 @@ impl Error {
   /// assert_eq!(e.status(), extref::sys::EXTREF_TAKEN);
   /// assert!(!e.message().is_empty());
   /// ```
+  #[cold]
+  #[inline(never)]
   pub fn from_status(status: sys::extref_status_t) -> Error {
     // SAFETY: extref_last_error never returns NULL.
     let last = unsafe { &*sys::extref_last_error() };

@@ -5,8 +5,9 @@
 //! - [`extref_type!`] gives a Rust type its 128-bit tag, name and flags.
 //! - [`Env`] and [`Value`] wrap raw `napi_env` / `napi_value` pointers, so
 //!   this crate works with any Node-API binding layer (napi-rs, neon, raw
-//!   `napi-sys`); with the `napi` feature, the `napi` module adds napi-rs
-//!   argument and return types.
+//!   `napi-sys`); with the `napi` feature, [`js_fn!`] defines fast Node-API
+//!   functions (no hold, no napi-rs per-call machinery: for hot functions)
+//!   and the `napi` module adds napi-rs argument and return types.
 //! - [`Env::borrow`] / [`Env::borrow_mut`] give [`Ref`] / [`RefMut`] guards
 //!   that release on drop; a conflicting borrow from any addon or thread is
 //!   an [`Error`], never aliasing.

@@ -1,5 +1,16 @@
 //! napi-rs integration (cargo feature `napi`, napi-rs 3).
 //!
+//! - [`js_fn!`](crate::js_fn): the fast path for hot functions. A plain
+//!   Node-API callback, registered with napi-rs (`exports.set("name",
+//!   name)` in a `#[napi(module_exports)]` fn), whose body gets a
+//!   [`Call<'a, N>`](Call) and borrows externals straight from its
+//!   arguments: one `napi_get_cb_info`, one `extref_external_ref` or
+//!   `mut_ref` and one `extref_borrow_release` per call, no hold, no
+//!   allocation, none of napi-rs's per-call machinery. Nothing from the
+//!   call outlives it (compile errors).
+//! - [`Borrowed<T>`] / [`BorrowedMut<T>`]: `#[napi]` arguments that borrow
+//!   while napi-rs converts them (no hold): the cheapest `#[napi]` way, at
+//!   the cost of napi-rs's own `&External<T>`.
 //! - [`Extref<T>`]: a `#[napi]` argument that is a libextref external of
 //!   type `T`. Converting the argument takes a *hold* on the payload, so an
 //!   `Extref<T>` owns nothing that dies with the call: stored in a
@@ -48,6 +59,7 @@
 //! ```
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use napi::bindgen_prelude::{
@@ -56,7 +68,18 @@ use napi::bindgen_prelude::{
 };
 use napi::Status;
 
-use crate::{sys, Env, Error, ExtrefType, Hold, Value};
+use crate::{sys, Env, Error, ExtrefType, Hold, SendType, Value};
+
+mod fast;
+
+pub use fast::{Call, JsFn, Napi, RawCallback, ToJs};
+
+/// Used by [`js_fn!`](crate::js_fn); not an API.
+#[doc(hidden)]
+pub mod __private {
+  pub use super::fast::{__finish as finish, Call, Scope};
+  pub use napi::sys::{napi_callback_info, napi_env, napi_value};
+}
 
 fn to_extref_env(env: napi::sys::napi_env) -> sys::napi_env {
   env.cast()
@@ -169,27 +192,30 @@ pub fn coded(e: napi::Error) -> napi::Error<Code> {
 
 /// Builds the JS error object for a libextref status: a `TypeError` for
 /// NOT_EXTERNAL, FOREIGN, TYPE_MISMATCH and INVALID_ARG (as `extref_throw`),
-/// else an `Error`; `code` = `name`, message = `message`. Wrapped as a
-/// napi-rs error that refers to that object, so napi-rs throws it (sync) or
-/// rejects with it (async) unchanged.
+/// else an `Error`; `code` = `code`, message = `message`. `None` when
+/// Node-API refused (an exception pending, a dying env).
 ///
 /// # Safety
 ///
-/// `env` is the env napi-rs is converting a value in, on its JS thread.
-unsafe fn js_error(
+/// `env` is the env of the running call (or conversion), on its JS thread.
+unsafe fn error_object(
   env: napi::sys::napi_env,
   code: &str,
   message: &str,
   type_error: bool,
-) -> napi::Error {
+) -> Option<napi::sys::napi_value> {
   use napi::sys as s;
   let mut c = std::ptr::null_mut();
   let mut m = std::ptr::null_mut();
   let mut obj = std::ptr::null_mut();
   // SAFETY: the caller's contract; the strings are valid for their lengths.
   let ok = unsafe {
-    s::napi_create_string_utf8(env, code.as_ptr().cast(), code.len() as isize, &mut c)
-      == s::Status::napi_ok
+    s::napi_create_string_utf8(
+      env,
+      code.as_ptr().cast(),
+      code.len() as isize,
+      &mut c,
+    ) == s::Status::napi_ok
       && s::napi_create_string_utf8(
         env,
         message.as_ptr().cast(),
@@ -202,11 +228,35 @@ unsafe fn js_error(
         s::napi_create_error(env, c, m, &mut obj)
       } == s::Status::napi_ok
   };
-  if !ok || obj.is_null() {
-    return napi::Error::new(Status::GenericFailure, format!("{code}: {message}"));
+  if ok && !obj.is_null() {
+    Some(obj)
+  } else {
+    None
   }
-  // SAFETY: obj is a live value of this env's current scope.
-  napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, obj) })
+}
+
+/// [`error_object`] wrapped as a napi-rs error that refers to that object,
+/// so napi-rs throws it (sync) or rejects with it (async) unchanged.
+///
+/// # Safety
+///
+/// `env` is the env napi-rs is converting a value in, on its JS thread.
+unsafe fn js_error(
+  env: napi::sys::napi_env,
+  code: &str,
+  message: &str,
+  type_error: bool,
+) -> napi::Error {
+  // SAFETY: the caller's contract.
+  match unsafe { error_object(env, code, message, type_error) } {
+    // SAFETY: obj is a live value of this env's current scope.
+    Some(obj) => {
+      napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, obj) })
+    }
+    None => {
+      napi::Error::new(Status::GenericFailure, format!("{code}: {message}"))
+    }
+  }
 }
 
 /// [`js_error`] for a libextref error.
@@ -445,7 +495,7 @@ impl<T> ResultExt<T> for crate::Result<T> {
 /// hold: `borrow`, `borrow_mut`, `clone_out`, `dup`. It keeps nothing that
 /// dies with the call, so it may be kept anywhere safe Rust can put it — a
 /// `thread_local!`, a `static Mutex` (when `T` is a
-/// [`SendType`](crate::SendType)), a `#[napi]` class field, an `External` —
+/// [`SendType`]), a `#[napi]` class field, an `External` —
 /// and used in a later call: it refers to the same payload, alive, and
 /// borrows report the usual statuses. While it lives, take of that payload
 /// is refused with `EXTREF_HELD`; take with a [`Taken<T>`] argument instead.
@@ -454,7 +504,13 @@ impl<T> ResultExt<T> for crate::Result<T> {
 /// a taken payload) throws the libextref error: a `TypeError` or `Error`
 /// with `code` = `"EXTREF_…"`.
 ///
-/// `Send + Sync` exactly when `T` is a [`SendType`](crate::SendType); a
+/// Cost: a hold (`extref_external_hold`, `extref_hold_release`) per call on
+/// top of napi-rs's per-call work and the borrows, which go through the
+/// hold. A function that only borrows for the call is cheaper with
+/// [`Borrowed<T>`] / [`BorrowedMut<T>`], and cheapest with
+/// [`js_fn!`](crate::js_fn).
+///
+/// `Send + Sync` exactly when `T` is a [`SendType`]; a
 /// thread-bound one cannot leave its thread:
 ///
 /// ```compile_fail
@@ -708,3 +764,184 @@ impl<T: ExtrefType> TypeName for Hold<T> {
 
 impl<T: ExtrefType> ValidateNapiValue for Hold<T> {}
 
+/// A `#[napi]` argument that is a shared borrow (`&T`) of a libextref
+/// external's payload, taken while napi-rs converts the arguments
+/// (`extref_external_ref`) and released when it is dropped
+/// (`extref_borrow_release`) — normally at the end of the call. Derefs to
+/// `&T`; no `?` needed in the body.
+///
+/// The cheapest `#[napi]` way to reach an external: no hold. It owns its
+/// borrow, which keeps the payload alive, so keeping it past the call is
+/// sound too (it then keeps the payload shared-borrowed: exclusive borrows
+/// and take are refused until it is dropped). `Send + Sync` exactly when `T`
+/// is a [`SendType`].
+///
+/// A failed conversion throws the libextref error with its `code`
+/// (`EXTREF_MUT_BORROWED`, and the wrong-value statuses as `TypeError`s).
+///
+/// ```no_run
+/// use extref::napi::{Borrowed, BorrowedMut};
+/// # #[repr(C)] struct Counter { value: i64 }
+/// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+/// // #[napi]
+/// fn get(c: Borrowed<Counter>) -> i64 {
+///   c.value
+/// }
+/// // #[napi]: add_into(x, x) throws EXTREF_BORROWED while converting.
+/// fn add_into(src: Borrowed<Counter>, mut dst: BorrowedMut<Counter>) -> i64 {
+///   dst.value += src.value;
+///   dst.value
+/// }
+/// ```
+///
+/// A thread-bound type's borrow cannot leave its thread:
+///
+/// ```compile_fail
+/// #[repr(C)] struct Local { value: i64 }
+/// extref::extref_type!(unsafe impl Local { tag: (5, 6), name: c"Local" });
+/// fn f(c: extref::napi::Borrowed<Local>) {
+///   std::thread::spawn(move || drop(c));
+/// }
+/// ```
+pub struct Borrowed<T: ExtrefType> {
+  borrow: crate::Borrow,
+  _t: PhantomData<*mut T>,
+}
+
+/// A `#[napi]` argument that is an exclusive borrow (`&mut T`) of a
+/// libextref external's payload, taken while napi-rs converts the arguments
+/// (`extref_external_mut_ref`) and released when it is dropped. Derefs to
+/// `&mut T`. The same external passed for two `BorrowedMut` arguments (or a
+/// `Borrowed` and a `BorrowedMut`) throws `EXTREF_MUT_BORROWED`
+/// (`EXTREF_BORROWED`) while converting: `&mut` never aliases.
+///
+/// As [`Borrowed`]: no hold, sound to keep past the call (it then keeps the
+/// payload exclusively borrowed), `Send + Sync` exactly when `T` is a
+/// [`SendType`].
+///
+/// ```no_run
+/// use extref::napi::BorrowedMut;
+/// # #[repr(C)] struct Counter { value: i64 }
+/// # extref::extref_type!(unsafe impl Counter { tag: (1, 2), name: c"Counter" });
+/// // #[napi]: swap(x, x) throws EXTREF_MUT_BORROWED.
+/// fn swap(mut a: BorrowedMut<Counter>, mut b: BorrowedMut<Counter>) {
+///   std::mem::swap(&mut a.value, &mut b.value);
+/// }
+/// ```
+pub struct BorrowedMut<T: ExtrefType> {
+  borrow: crate::Borrow,
+  _t: PhantomData<*mut T>,
+}
+
+// SAFETY: a SendType's payloads may be borrowed and released on any thread
+// (EXTREF_TYPE_SEND) and T is Send + Sync.
+unsafe impl<T: SendType> Send for Borrowed<T> {}
+unsafe impl<T: SendType> Sync for Borrowed<T> {}
+unsafe impl<T: SendType> Send for BorrowedMut<T> {}
+unsafe impl<T: SendType> Sync for BorrowedMut<T> {}
+
+impl<T: ExtrefType> Deref for Borrowed<T> {
+  type Target = T;
+  #[inline(always)]
+  fn deref(&self) -> &T {
+    // SAFETY: a live shared borrow of a T.
+    unsafe { &*self.borrow.0.payload.cast::<T>() }
+  }
+}
+
+impl<T: ExtrefType> Deref for BorrowedMut<T> {
+  type Target = T;
+  #[inline(always)]
+  fn deref(&self) -> &T {
+    // SAFETY: a live exclusive borrow of a T.
+    unsafe { &*self.borrow.0.payload.cast::<T>() }
+  }
+}
+
+impl<T: ExtrefType> DerefMut for BorrowedMut<T> {
+  #[inline(always)]
+  fn deref_mut(&mut self) -> &mut T {
+    // SAFETY: a live exclusive borrow of a T; no other borrow exists.
+    unsafe { &mut *self.borrow.0.payload.cast::<T>() }
+  }
+}
+
+impl<T: ExtrefType> FromNapiValue for Borrowed<T> {
+  /// Borrows the payload (shared); a failure is the libextref error as a JS
+  /// error object.
+  #[inline]
+  unsafe fn from_napi_value(
+    env: napi::sys::napi_env,
+    napi_val: napi::sys::napi_value,
+  ) -> napi::Result<Self> {
+    // SAFETY: napi-rs passes the current call's env and argument, used only
+    // during this conversion.
+    let e = unsafe { Env::from_raw(to_extref_env(env)) };
+    let v = unsafe { Value::from_raw(to_extref_value(napi_val)) };
+    match e.borrow::<T>(v) {
+      Ok(crate::Ref { borrow, .. }) => Ok(Borrowed {
+        borrow,
+        _t: PhantomData,
+      }),
+      // SAFETY: as above.
+      Err(err) => Err(unsafe { extref_js_error(env, &err) }),
+    }
+  }
+}
+
+impl<T: ExtrefType> FromNapiValue for BorrowedMut<T> {
+  /// Borrows the payload (exclusive); a failure is the libextref error as a
+  /// JS error object.
+  #[inline]
+  unsafe fn from_napi_value(
+    env: napi::sys::napi_env,
+    napi_val: napi::sys::napi_value,
+  ) -> napi::Result<Self> {
+    // SAFETY: as in Borrowed.
+    let e = unsafe { Env::from_raw(to_extref_env(env)) };
+    let v = unsafe { Value::from_raw(to_extref_value(napi_val)) };
+    match e.borrow_mut::<T>(v) {
+      Ok(crate::RefMut { borrow, .. }) => Ok(BorrowedMut {
+        borrow,
+        _t: PhantomData,
+      }),
+      // SAFETY: as above.
+      Err(err) => Err(unsafe { extref_js_error(env, &err) }),
+    }
+  }
+}
+
+impl<T: ExtrefType> TypeName for Borrowed<T> {
+  fn type_name() -> &'static str {
+    "External"
+  }
+  fn value_type() -> ValueType {
+    ValueType::External
+  }
+}
+
+impl<T: ExtrefType> TypeName for BorrowedMut<T> {
+  fn type_name() -> &'static str {
+    "External"
+  }
+  fn value_type() -> ValueType {
+    ValueType::External
+  }
+}
+
+impl<T: ExtrefType> ValidateNapiValue for Borrowed<T> {}
+impl<T: ExtrefType> ValidateNapiValue for BorrowedMut<T> {}
+
+impl<T: ExtrefType> std::fmt::Debug for Borrowed<T> {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("Borrowed").field("type", &T::NAME).finish()
+  }
+}
+
+impl<T: ExtrefType> std::fmt::Debug for BorrowedMut<T> {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("BorrowedMut")
+      .field("type", &T::NAME)
+      .finish()
+  }
+}

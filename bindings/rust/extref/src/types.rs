@@ -153,7 +153,7 @@ pub const fn clone_callback<T: Clone>() -> sys::extref_clone_cb {
 /// payload's own `Drop` may panic too (`panic_any(Bomb)` where `Bomb`'s
 /// `Drop` panics); that second payload is leaked, never dropped, so no panic
 /// can start while another one is being disposed of.
-fn dispose_panic(payload: Box<dyn std::any::Any + Send>) {
+pub(crate) fn dispose_panic(payload: Box<dyn std::any::Any + Send>) {
   if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
     std::mem::forget(again);
   }

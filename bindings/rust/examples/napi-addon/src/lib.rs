@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use extref::napi::{coded, settle, Extref, NewExtref, Settled, Taken};
+use extref::napi::{
+  coded, settle, Borrowed, BorrowedMut, Extref, NewExtref, Settled, Taken,
+};
 use extref::{HeldMut, Hold};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -386,8 +388,12 @@ fn quiet_deliberate_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
       let p = info.payload();
+      let fast = p
+        .downcast_ref::<&str>()
+        .is_some_and(|m| m.starts_with("deliberate panic"));
       if p.downcast_ref::<DeliberatePanic>().is_none()
         && p.downcast_ref::<Bomb>().is_none()
+        && !fast
       {
         default(info);
       }
@@ -823,4 +829,297 @@ pub fn live_small_blocks() -> f64 {
   {
     -1.0
   }
+}
+
+// ---- #[napi] with borrows taken at conversion (no hold) ----------------
+
+/// borrowedGet(counter): a Borrowed<Counter> argument.
+#[napi]
+pub fn borrowed_get(c: Borrowed<Counter>) -> i64 {
+  c.value
+}
+
+/// borrowedIncrement(counter): a BorrowedMut<Counter> argument.
+#[napi]
+pub fn borrowed_increment(mut c: BorrowedMut<Counter>) -> i64 {
+  c.value += 1;
+  c.value
+}
+
+/// borrowedSwap(a, b): borrowedSwap(x, x) throws EXTREF_MUT_BORROWED.
+#[napi]
+pub fn borrowed_swap(mut a: BorrowedMut<Counter>, mut b: BorrowedMut<Counter>) {
+  std::mem::swap(&mut a.value, &mut b.value);
+}
+
+/// borrowedAddInto(src, dst): borrowedAddInto(x, x) throws EXTREF_BORROWED.
+#[napi]
+pub fn borrowed_add_into(
+  src: Borrowed<Counter>,
+  mut dst: BorrowedMut<Counter>,
+) -> i64 {
+  dst.value += src.value;
+  dst.value
+}
+
+thread_local! {
+  static KEPT_BORROWS: RefCell<Vec<Borrowed<Counter>>> =
+    const { RefCell::new(Vec::new()) };
+}
+
+/// borrowedKeep(counter): keeps the shared borrow past the call (sound: it
+/// owns its borrow) until borrowedRelease().
+#[napi]
+pub fn borrowed_keep(c: Borrowed<Counter>) {
+  KEPT_BORROWS.with(|k| k.borrow_mut().push(c));
+}
+
+/// borrowedKept(): the values behind the kept borrows.
+#[napi]
+pub fn borrowed_kept() -> Vec<i64> {
+  KEPT_BORROWS.with(|k| k.borrow().iter().map(|c| c.value).collect())
+}
+
+/// borrowedRelease(): drops the kept borrows; how many.
+#[napi]
+pub fn borrowed_release() -> u32 {
+  KEPT_BORROWS.with(|k| k.borrow_mut().drain(..).count() as u32)
+}
+
+// ---- The fast path: extref::js_fn! (no hold, no napi-rs per call) --------
+
+mod fast {
+  use extref::napi::{Call, Failure};
+  use extref::Value;
+
+  use super::{quiet_deliberate_panics, Counter};
+
+  extref::js_fn! {
+    /// fastGet(counter): a shared borrow.
+    pub fn fast_get(call: Call<'_, 1>) -> extref::Result<f64> {
+      Ok(call.borrow::<Counter>(0)?.value as f64)
+    }
+  }
+
+  extref::js_fn! {
+    /// fastIncrement(counter): an exclusive borrow; the new value.
+    pub fn fast_increment(call: Call<'_, 1>) -> extref::Result<i64> {
+      let mut c = call.borrow_mut::<Counter>(0)?;
+      c.value += 1;
+      Ok(c.value)
+    }
+  }
+
+  extref::js_fn! {
+    /// fastSet(counter, value): a number argument and an exclusive borrow.
+    pub fn fast_set(call: Call<'_, 2>) -> Result<(), Failure> {
+      let v = call.i64(1)?;
+      call.borrow_mut::<Counter>(0)?.value = v;
+      Ok(())
+    }
+  }
+
+  extref::js_fn! {
+    /// fastSwap(a, b): two exclusive borrows at once; swap(x, x) is
+    /// EXTREF_MUT_BORROWED.
+    pub fn fast_swap(call: Call<'_, 2>) -> extref::Result<()> {
+      let mut a = call.borrow_mut::<Counter>(0)?;
+      let mut b = call.borrow_mut::<Counter>(1)?;
+      std::mem::swap(&mut a.value, &mut b.value);
+      Ok(())
+    }
+  }
+
+  extref::js_fn! {
+    /// fastAddInto(src, dst): shared then exclusive; aliasing is
+    /// EXTREF_BORROWED.
+    pub fn fast_add_into(call: Call<'_, 2>) -> extref::Result<i64> {
+      let s = call.borrow::<Counter>(0)?;
+      let mut d = call.borrow_mut::<Counter>(1)?;
+      d.value += s.value;
+      Ok(d.value)
+    }
+  }
+
+  extref::js_fn! {
+    /// fastPanic(counter): panics while it holds an exclusive borrow.
+    pub fn fast_panic(call: Call<'_, 1>) -> extref::Result<i64> {
+      quiet_deliberate_panics();
+      let mut c = call.borrow_mut::<Counter>(0)?;
+      c.value += 1;
+      if c.value > 0 {
+        panic!("deliberate panic in fastPanic");
+      }
+      Ok(c.value)
+    }
+  }
+
+  extref::js_fn! {
+    /// fastHeldError(): returns an extref::Error of its own.
+    pub fn fast_held_error(_call: Call<'_, 0>) -> extref::Result<()> {
+      Err(extref::Error::Held("returned by fastHeldError".into()))
+    }
+  }
+
+  extref::js_fn! {
+    /// fastNapiError(): returns a napi-rs error (code InvalidArg).
+    pub fn fast_napi_error(_call: Call<'_, 0>) -> Result<(), Failure> {
+      Err(napi::Error::new(napi::Status::InvalidArg, "returned by fastNapiError").into())
+    }
+  }
+
+  extref::js_fn! {
+    /// fastCreate(value): a new Counter external, returned as a Value.
+    pub fn fast_create(call: Call<'_, 1>) -> Result<Value<'_>, Failure> {
+      let v = call.i64(0)?;
+      Ok(call.env().create(Counter { value: v })?)
+    }
+  }
+
+  extref::js_fn! {
+    /// fastFirst(x): x itself (a Value returned as it is).
+    pub fn fast_first(call: Call<'_, 1>) -> Value<'_> {
+      call.arg(0)
+    }
+  }
+
+  extref::js_fn! {
+    /// fastLen(…): how many arguments were passed.
+    pub fn fast_len(call: Call<'_, 0>) -> u32 {
+      call.len() as u32
+    }
+  }
+
+  extref::js_fn! {
+    /// fastNothing(): undefined.
+    pub fn fast_nothing(_call: Call<'_, 0>) {}
+  }
+
+  extref::js_fn! {
+    /// fastName(): a napi-rs return type through Napi<T>.
+    pub fn fast_name(_call: Call<'_, 0>) -> extref::napi::Napi<String> {
+      extref::napi::Napi("fast".to_string())
+    }
+  }
+}
+
+// ---- Per-call cost peers (bench/quick loop, not tests) -------------------
+
+mod peers {
+  use napi::sys;
+  use std::ptr;
+
+  /// A raw Node-API callback: napi_get_cb_info + napi_get_value_external,
+  /// reads an f64 (the floor any Rust layer can reach).
+  pub unsafe extern "C" fn raw_get(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+  ) -> sys::napi_value {
+    let mut argc = 1usize;
+    let mut argv = [ptr::null_mut(); 1];
+    let mut data = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    unsafe {
+      sys::napi_get_cb_info(
+        env,
+        info,
+        &mut argc,
+        argv.as_mut_ptr(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+      );
+      if sys::napi_get_value_external(env, argv[0], &mut data)
+        != sys::Status::napi_ok
+        || data.is_null()
+      {
+        return ptr::null_mut();
+      }
+      sys::napi_create_double(env, *data.cast::<f64>(), &mut out);
+    }
+    out
+  }
+
+  unsafe extern "C" fn finalize(
+    _env: sys::napi_env,
+    data: *mut std::ffi::c_void,
+    _hint: *mut std::ffi::c_void,
+  ) {
+    drop(unsafe { Box::from_raw(data.cast::<f64>()) });
+  }
+
+  /// rawCreate(v): napi_create_external of a Box<f64>.
+  pub unsafe extern "C" fn raw_create(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+  ) -> sys::napi_value {
+    let mut argc = 1usize;
+    let mut argv = [ptr::null_mut(); 1];
+    let mut v = 0f64;
+    let mut out = ptr::null_mut();
+    unsafe {
+      sys::napi_get_cb_info(
+        env,
+        info,
+        &mut argc,
+        argv.as_mut_ptr(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+      );
+      sys::napi_get_value_double(env, argv[0], &mut v);
+      let data = Box::into_raw(Box::new(v));
+      if sys::napi_create_external(
+        env,
+        data.cast(),
+        Some(finalize),
+        ptr::null_mut(),
+        &mut out,
+      ) != sys::Status::napi_ok
+      {
+        drop(Box::from_raw(data));
+        return ptr::null_mut();
+      }
+    }
+    out
+  }
+}
+
+/// peerEmpty(x): an empty one-argument #[napi] function.
+#[napi]
+pub fn peer_empty(_x: Unknown<'_>) {}
+
+#[napi]
+pub fn peer_external_create(v: f64) -> External<f64> {
+  External::new(v)
+}
+
+/// peerExternalGet(ext): napi-rs 3's own &External<T>.
+#[napi]
+pub fn peer_external_get(e: &External<f64>) -> f64 {
+  **e
+}
+
+#[napi(module_exports)]
+pub fn fast_exports(mut exports: Object<'_>) -> Result<()> {
+  exports.set("fastGet", fast::fast_get)?;
+  exports.set("fastIncrement", fast::fast_increment)?;
+  exports.set("fastSet", fast::fast_set)?;
+  exports.set("fastSwap", fast::fast_swap)?;
+  exports.set("fastAddInto", fast::fast_add_into)?;
+  exports.set("fastPanic", fast::fast_panic)?;
+  exports.set("fastHeldError", fast::fast_held_error)?;
+  exports.set("fastNapiError", fast::fast_napi_error)?;
+  exports.set("fastCreate", fast::fast_create)?;
+  exports.set("fastFirst", fast::fast_first)?;
+  exports.set("fastLen", fast::fast_len)?;
+  exports.set("fastNothing", fast::fast_nothing)?;
+  exports.set("fastName", fast::fast_name)?;
+  // SAFETY: both are Node-API callbacks, sound for any call of their
+  // function (they check what they read).
+  exports.set("peerRawGet", unsafe {
+    extref::napi::JsFn::__new("peerRawGet", peers::raw_get)
+  })?;
+  exports.set("peerRawCreate", unsafe {
+    extref::napi::JsFn::__new("peerRawCreate", peers::raw_create)
+  })?;
+  Ok(())
 }
