@@ -5,10 +5,17 @@
 //! - `readExtref`: the README's way, a `#[napi]` function taking
 //!   `extref::napi::Extref<T>` (which takes a hold on the payload while
 //!   napi-rs converts the argument) and borrowing through it;
+//! - `readBorrowed`: a `#[napi]` function taking
+//!   `extref::napi::Borrowed<T>` (a shared borrow taken while napi-rs
+//!   converts the argument, no hold);
+//! - `readJsFn`: the crate's safe fast path, `extref::js_fn!` +
+//!   `Call::borrow` (a plain Node-API callback, no hold, no napi-rs per
+//!   call), put on the exports by `#[napi(module_exports)]`;
 //! - `rawReadFn()`: returns a function registered with plain
 //!   `napi_create_function` whose callback is an `unsafe extern "C" fn`
 //!   that wraps the raw env with `unsafe { Env::from_raw }` and borrows with
-//!   `env.borrow::<T>()` (no napi-rs in the call path).
+//!   `env.borrow::<T>()` (no napi-rs in the call path; not a safe API, kept
+//!   as the reference the fast path is held to).
 //!
 //! Every function takes one external, reads one field of its 64-byte
 //! payload and returns it as a JS number, as the C bench addon does.
@@ -111,4 +118,28 @@ pub fn raw_read_fn(env: Env) -> napi::Result<Unknown<'static>> {
   }
   // SAFETY: f is a live value of this call's scope, returned to JS now.
   Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), f) })
+}
+
+// ---- The extref crate's fast paths --------------------------------------
+
+use extref::napi::{Borrowed, Call};
+use napi::bindgen_prelude::Object;
+
+extref::js_fn! {
+  /// readJsFn(p): the safe fast path, `extref::js_fn!` + `Call::borrow`.
+  pub fn read_js_fn(call: Call<'_, 1>) -> extref::Result<f64> {
+    Ok(call.borrow::<Payload>(0)?.value)
+  }
+}
+
+/// The #[napi] path without a hold: a `Borrowed<T>` argument.
+#[napi]
+pub fn read_borrowed(p: Borrowed<Payload>) -> f64 {
+  p.value
+}
+
+#[napi(module_exports)]
+pub fn fast_exports(mut exports: Object<'_>) -> napi::Result<()> {
+  exports.set("readJsFn", read_js_fn)?;
+  Ok(())
 }
