@@ -20,6 +20,9 @@
 #define EXTREF__LIKELY(x) __builtin_expect(!!(x), 1)
 #define EXTREF__UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* What the library asks of the system (os.c). */
+#include "os.h"
+
 /* Argument checks open every public function. */
 #define EXTREF__CHECK_ARG(cond, ...)                                         \
   do {                                                                       \
@@ -41,12 +44,14 @@ _Static_assert(sizeof(void *) == 8 && sizeof(uintptr_t) == 8,
  * into an addon may build with -DEXTREF_TLS_MODEL='"global-dynamic"': an
  * initial-exec variable marks the whole addon STATIC_TLS, and dlopen fails
  * ("cannot allocate memory in static TLS block") when the addon's TLS
- * (Zig's is 256 KiB) or the copies together exceed glibc's surplus. */
+ * (Zig's is 256 KiB) or the copies together exceed glibc's surplus. A
+ * model is an ELF notion: macOS and Windows use their one access sequence
+ * (EXTREF__TLS_MODEL_ATTR, os.h). */
 #ifndef EXTREF_TLS_MODEL
 #define EXTREF_TLS_MODEL "initial-exec"
 #endif
 EXTREF__HIDDEN extern _Thread_local uint64_t extref__thread_serial
-    __attribute__((tls_model(EXTREF_TLS_MODEL)));
+    EXTREF__TLS_MODEL_ATTR;
 EXTREF__HIDDEN uint64_t extref__thread_serial_new(void);
 
 static inline uint64_t extref__thread_id(void) {
@@ -62,10 +67,8 @@ static inline uint64_t extref__thread_id_fast(void) {
   return extref__thread_serial;
 }
 
-/* Registers prepare/parent/child handlers with pthread_atfork once per
- * lock, so that a child of fork() never finds one of the library's locks
- * held by a thread that does not exist in it. */
-EXTREF__HIDDEN void extref__fork_protect(pthread_mutex_t *lock);
+/* extref__fork_protect(lock), which keeps a child of fork() from finding
+ * one of the library's locks held, is in os.h. */
 
 /* ---- Allocation (alloc.c) ----------------------------------------------- */
 

@@ -2,7 +2,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -23,9 +22,7 @@ extref__napi_t extref__napi = {.get_value_external =
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void *find(const char *name) { return dlsym(RTLD_DEFAULT, name); }
-
-#define FIND(field, name) (*(void **)&t.field = find(name))
+#define FIND(field, name) (*(void **)&t.field = extref__os_symbol(name))
 
 static void resolve(void) {
   extref__napi_t t;

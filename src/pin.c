@@ -10,7 +10,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <dlfcn.h>
 #include <pthread.h>
 
 #include "internal.h"
@@ -22,14 +21,9 @@ static size_t seen_cap, seen_n;
  * needs no lock. */
 static _Thread_local const extref_type_t *last_pinned;
 
-static void pin_module(const void *addr) {
-  Dl_info info;
-  if (addr == NULL || dladdr(addr, &info) == 0 || info.dli_fname == NULL)
-    return;
-  /* The handle is kept for ever on purpose. NULL (the main program under a
-   * name the loader does not know it by) is fine: it is never unloaded. */
-  (void)dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
-}
+/* The module that holds addr stays loaded (os.c: RTLD_NODELETE, or
+ * GetModuleHandleExW PIN on Windows). */
+static void pin_module(const void *addr) { extref__os_pin_module(addr); }
 
 static size_t slot_of(const extref_type_t *t, size_t cap) {
   return (size_t)(((uintptr_t)t >> 4) * 0x9E3779B97F4A7C15u) & (cap - 1);

@@ -54,15 +54,15 @@ static pthread_key_t exit_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static _Thread_local extref__slot_t *mine[RECORDS_PER_THREAD]
-    __attribute__((tls_model(EXTREF_TLS_MODEL)));
+    EXTREF__TLS_MODEL_ATTR;
 static _Thread_local unsigned mine_n
-    __attribute__((tls_model(EXTREF_TLS_MODEL)));
+    EXTREF__TLS_MODEL_ATTR;
 /* After a record could not be made, this many tries are skipped (the
  * counted path serves meanwhile), so that a full region or a failing
  * allocator costs one attempt now and then, not one per borrow. */
 #define RETRY_AFTER 1024
 static _Thread_local unsigned skip_tries
-    __attribute__((tls_model(EXTREF_TLS_MODEL)));
+    EXTREF__TLS_MODEL_ATTR;
 
 static inline uint64_t serial_of(uint64_t bid) {
   return (bid >> EXTREF__BID_SEQ_SHIFT) & EXTREF__SERIAL_MASK;

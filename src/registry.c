@@ -11,10 +11,6 @@
  */
 #include <pthread.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -36,22 +32,14 @@ static extref__slot_t *free_list;
 /* A random key per copy of the library: its handles mean nothing to
  * another copy, which scrambles them with its own key. */
 static uint64_t new_key(void) {
-  uint64_t k = 0;
-  if (getentropy(&k, sizeof k) != 0) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    k = ((uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15u) ^
-        (uint64_t)(uintptr_t)&k ^ ((uint64_t)ts.tv_sec << 32);
-  }
-  return k & ~EXTREF__INDEX_MASK;
+  return extref__os_random64() & ~EXTREF__INDEX_MASK;
 }
 
 static bool reserve(void) {
   uintptr_t size;
   for (size = RESERVE_BYTES; size >= COMMIT_CHUNK * 4; size /= 2) {
-    void *p = mmap(NULL, size, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p != MAP_FAILED) {
+    void *p = extref__os_reserve(size);
+    if (p != NULL) {
       reserved = size;
       extref__region.key = new_key();
       extref__region.base = (uintptr_t)p;
@@ -63,8 +51,8 @@ static bool reserve(void) {
 
 static bool grow(void) {
   if (committed + COMMIT_CHUNK > reserved) return false;
-  if (mprotect((void *)(extref__region.base + committed), COMMIT_CHUNK,
-               PROT_READ | PROT_WRITE) != 0)
+  if (!extref__os_commit((void *)(extref__region.base + committed),
+                         COMMIT_CHUNK))
     return false;
   committed += COMMIT_CHUNK;
   return true;

@@ -39,10 +39,10 @@ pub fn build(b: *std.Build) void {
         extref.addCSourceFiles(.{
             .root = root.path(b, "src"),
             .files = &.{
-                "alloc.c",   "borrow.c",  "env.c",   "external.c", "hold.c",
-                "napi.c",    "payload.c", "pin.c",   "reader.c",   "registry.c",
-                "stats.c",   "status.c",  "table.c", "thread.c",   "throw.c",
-                "version.c",
+                "alloc.c",    "borrow.c",  "env.c",     "external.c", "hold.c",
+                "napi.c",     "os.c",      "payload.c", "pin.c",      "reader.c",
+                "registry.c", "stats.c",   "status.c",  "table.c",    "thread.c",
+                "throw.c",    "version.c",
             },
             .flags = &.{
                 "-std=c11",          "-fvisibility=hidden",                   "-pthread",

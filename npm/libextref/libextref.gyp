@@ -12,10 +12,10 @@
       "type": "static_library",
       "sources": [
         "src/alloc.c", "src/borrow.c", "src/env.c", "src/external.c",
-        "src/hold.c", "src/napi.c", "src/payload.c", "src/pin.c",
-        "src/reader.c", "src/registry.c", "src/stats.c", "src/status.c",
-        "src/table.c",
-        "src/thread.c", "src/throw.c", "src/version.c"
+        "src/hold.c", "src/napi.c", "src/os.c", "src/payload.c",
+        "src/pin.c", "src/reader.c", "src/registry.c", "src/stats.c",
+        "src/status.c", "src/table.c", "src/thread.c", "src/throw.c",
+        "src/version.c"
       ],
       "include_dirs": ["include", "src"],
       "defines": ["EXTREF_BUILDING", "_GNU_SOURCE", "EXTREF_EXTERN=",

@@ -138,6 +138,23 @@ HELPER void on_other_thread(void *(*fn)(void *), void *arg) {
   ck_assert_int_eq(pthread_join(t, NULL), 0);
 }
 
+/* A case that cannot apply on this system is left out with its reason on
+ * stdout, never silently: "skipped: NAME (WHY)", which the suites count
+ * (tests/suites/66-platforms.sh). */
+HELPER void skip_case(const char *name, const char *why) {
+  printf("skipped: %s (%s)\n", name, why);
+  fflush(stdout);
+}
+
+#if defined(_WIN32)
+/* mingw-w64 has no rand_r: POSIX's example generator, with the caller's
+ * state, is all the tests ask of it. */
+static inline int rand_r(unsigned *seed) {
+  *seed = *seed * 1103515245u + 12345u;
+  return (int)((*seed / 65536u) % 32768u);
+}
+#endif
+
 HELPER int run_suite(Suite *s) {
   SRunner *r = srunner_create(s);
   int failed;

@@ -5,10 +5,12 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#if !defined(_WIN32) /* the fork test's */
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#endif
 
 #include "helpers.h"
 
@@ -396,6 +398,8 @@ END_TEST
 
 /* ---- fork --------------------------------------------------------------- */
 
+#if !defined(_WIN32) /* Windows has no fork() */
+
 static _Atomic bool churn_stop;
 
 static void *churn(void *arg) {
@@ -452,6 +456,7 @@ START_TEST(forked_child_never_hangs_in_the_library) {
   ASSERT_LIVE(0, 0, 0);
 }
 END_TEST
+#endif
 
 static Suite *identity_suite(void) {
   Suite *s = suite_create("identity");
@@ -466,7 +471,12 @@ static Suite *identity_suite(void) {
   tcase_add_test(tc, copy_of_a_live_borrow_is_released_once);
   tcase_add_test(tc, shared_borrows_released_out_of_order_keep_their_identity);
   tcase_add_test(tc, stale_copy_of_a_dropped_payload_is_invalid_after_churn);
+#if !defined(_WIN32)
   tcase_add_test(tc, forked_child_never_hangs_in_the_library);
+#else
+  skip_case("forked_child_never_hangs_in_the_library",
+            "Windows has no fork(); extref__fork_protect is a no-op there");
+#endif
   tcase_add_test(tc, hold_generation_does_not_wrap_at_2_32_or_2_40);
   tcase_add_test(tc, borrow_serial_does_not_wrap_at_2_32_or_2_40);
   tcase_add_test(tc, borrow_serial_survives_slot_reuse);
