@@ -9,7 +9,11 @@
 
 #include "extref.hpp"
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <atomic>
 #include <cstdlib>
@@ -770,11 +774,23 @@ static napi_value alloc_counts(napi_env env, napi_callback_info) {
 
 /* The file this addon's libextref was loaded from. */
 static napi_value lib_path(napi_env env, napi_callback_info) {
+#ifdef _WIN32
+  HMODULE mod = nullptr;
+  char name[MAX_PATH];
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                              GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          reinterpret_cast<LPCSTR>(&extref_version), &mod))
+    return str(env, "");
+  DWORD n = GetModuleFileNameA(mod, name, sizeof name);
+  if (n == 0 || n >= sizeof name) return str(env, "");
+  return str(env, name);
+#else
   Dl_info dl{};
   if (dladdr(reinterpret_cast<void *>(&extref_version), &dl) == 0 ||
       dl.dli_fname == nullptr)
     return str(env, "");
   return str(env, dl.dli_fname);
+#endif
 }
 
 static_assert(sizeof(Counter) == 8 && sizeof(WideCounter) == 16, "layout");

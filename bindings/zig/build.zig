@@ -68,6 +68,13 @@ pub fn build(b: *std.Build) void {
         }),
     });
     addon.linker_allow_shlib_undefined = true;
+    // Windows: a DLL cannot leave napi_* undefined for the host to fill in.
+    // src/napi_host_win.c (tests/windows/gen-napi.sh) binds them when the
+    // addon loads, from the executable that hosts it (node.exe, deno.exe,
+    // bun.exe) or node.dll, with no import library of node.exe.
+    if (target.result.os.tag == .windows) {
+        addon.root_module.addCSourceFile(.{ .file = b.path("src/napi_host_win.c") });
+    }
     const install_addon = b.addInstallFileWithDir(
         addon.getEmittedBin(),
         .lib,

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import { setImmediate as setImmediateCb } from 'node:timers';
+import { fileURLToPath } from 'node:url';
 
 export { assert };
 
@@ -19,7 +20,8 @@ export const runtime =
   typeof globalThis.Bun !== 'undefined' ? 'bun'
     : typeof globalThis.Deno !== 'undefined' ? 'deno' : 'node';
 
-export const here = new URL('.', import.meta.url).pathname;
+// A file path, not a URL's pathname: on Windows that would be /C:/...
+export const here = fileURLToPath(new URL('.', import.meta.url));
 export const addonPath = here + 'build/extref_test.node';
 export const addonCopyPath = here + 'build/extref_test_copy.node';
 

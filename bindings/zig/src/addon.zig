@@ -4,6 +4,7 @@
 //! refuses.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const extref = @import("extref");
 const napi = @import("napi.zig");
 
@@ -692,9 +693,25 @@ const DlInfo = extern struct {
 };
 extern "c" fn dladdr(addr: *const anyopaque, info: *DlInfo) c_int;
 
+const win = struct {
+    extern "kernel32" fn GetModuleHandleExA(flags: u32, name: ?*const anyopaque, module: *?*anyopaque) callconv(.winapi) c_int;
+    extern "kernel32" fn GetModuleFileNameA(module: ?*anyopaque, name: [*]u8, size: u32) callconv(.winapi) u32;
+};
+
 /// The file this addon's libextref was loaded from.
 fn libPath(env: Env, info: napi.CallbackInfo) callconv(.c) ?Value {
     _ = info;
+    if (builtin.os.tag == .windows) {
+        // GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | _UNCHANGED_REFCOUNT, on
+        // the library's own version string: a function's address here would
+        // be the import thunk in this addon.
+        var module: ?*anyopaque = null;
+        if (win.GetModuleHandleExA(4 | 2, @ptrCast(extref.c.extref_version_string()), &module) == 0) return str(env, "");
+        var buf: [260]u8 = undefined;
+        const n = win.GetModuleFileNameA(module, &buf, buf.len);
+        if (n == 0 or n >= buf.len) return str(env, "");
+        return str(env, buf[0..n]);
+    }
     var dl: DlInfo = undefined;
     if (dladdr(@ptrCast(&extref.c.extref_version), &dl) == 0) return str(env, "");
     const name = dl.dli_fname orelse return str(env, "");

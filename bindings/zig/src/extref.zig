@@ -598,24 +598,24 @@ pub fn Type(
 
 /// The raw ABI, declared by hand from include/extref.h.
 pub const c = struct {
-    pub extern "extref" fn extref_external_create(env: Env, type: *const TypeDesc, payload: *anyopaque, external_bytes: i64, result: *?Value) Status;
-    pub extern "extref" fn extref_external_ref(env: Env, value: ?Value, type: *const TypeDesc, result: *RawBorrow) Status;
-    pub extern "extref" fn extref_external_mut_ref(env: Env, value: ?Value, type: *const TypeDesc, result: *RawBorrow) Status;
-    pub extern "extref" fn extref_external_clone_out(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
-    pub extern "extref" fn extref_external_take(env: Env, value: ?Value, type: *const TypeDesc, result: *?*anyopaque) Status;
-    pub extern "extref" fn extref_external_take_into(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
-    pub extern "extref" fn extref_external_hold(env: Env, value: ?Value, type: *const TypeDesc, result: *?*RawHold) Status;
-    pub extern "extref" fn extref_borrow_release(borrow: ?*RawBorrow) Status;
-    pub extern "extref" fn extref_hold_ref(hold: ?*RawHold, result: *RawBorrow) Status;
-    pub extern "extref" fn extref_hold_mut_ref(hold: ?*RawHold, result: *RawBorrow) Status;
-    pub extern "extref" fn extref_hold_clone_out(hold: ?*RawHold, dst: *anyopaque, dst_size: usize) Status;
-    pub extern "extref" fn extref_hold_dup(hold: ?*RawHold, result: *?*RawHold) Status;
-    pub extern "extref" fn extref_hold_release(hold: ?*RawHold) Status;
-    pub extern "extref" fn extref_last_error() *const RawError;
-    pub extern "extref" fn extref_throw(env: Env, status: Status) Status;
-    pub extern "extref" fn extref_status_name(status: Status) [*:0]const u8;
-    pub extern "extref" fn extref_status_text(status: Status) [*:0]const u8;
-    pub extern "extref" fn extref_stats_get(result: *Stats) Status;
-    pub extern "extref" fn extref_version() u32;
-    pub extern "extref" fn extref_version_string() [*:0]const u8;
+    pub extern fn extref_external_create(env: Env, type: *const TypeDesc, payload: *anyopaque, external_bytes: i64, result: *?Value) Status;
+    pub extern fn extref_external_ref(env: Env, value: ?Value, type: *const TypeDesc, result: *RawBorrow) Status;
+    pub extern fn extref_external_mut_ref(env: Env, value: ?Value, type: *const TypeDesc, result: *RawBorrow) Status;
+    pub extern fn extref_external_clone_out(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
+    pub extern fn extref_external_take(env: Env, value: ?Value, type: *const TypeDesc, result: *?*anyopaque) Status;
+    pub extern fn extref_external_take_into(env: Env, value: ?Value, type: *const TypeDesc, dst: *anyopaque, dst_size: usize) Status;
+    pub extern fn extref_external_hold(env: Env, value: ?Value, type: *const TypeDesc, result: *?*RawHold) Status;
+    pub extern fn extref_borrow_release(borrow: ?*RawBorrow) Status;
+    pub extern fn extref_hold_ref(hold: ?*RawHold, result: *RawBorrow) Status;
+    pub extern fn extref_hold_mut_ref(hold: ?*RawHold, result: *RawBorrow) Status;
+    pub extern fn extref_hold_clone_out(hold: ?*RawHold, dst: *anyopaque, dst_size: usize) Status;
+    pub extern fn extref_hold_dup(hold: ?*RawHold, result: *?*RawHold) Status;
+    pub extern fn extref_hold_release(hold: ?*RawHold) Status;
+    pub extern fn extref_last_error() *const RawError;
+    pub extern fn extref_throw(env: Env, status: Status) Status;
+    pub extern fn extref_status_name(status: Status) [*:0]const u8;
+    pub extern fn extref_status_text(status: Status) [*:0]const u8;
+    pub extern fn extref_stats_get(result: *Stats) Status;
+    pub extern fn extref_version() u32;
+    pub extern fn extref_version_string() [*:0]const u8;
 };

@@ -306,7 +306,8 @@ test('zig_foreign_and_non_externals_refused', () => {
 });
 
 test('zig_links_staged_library', () => {
-  assert.match(z.libPath(), /libextref\.so\.1$/);
+  // The shared library: libextref.so.1, or extref.dll on Windows.
+  assert.match(z.libPath(), /(libextref\.so\.1|[\\/]extref\.dll)$/);
   assert.match(z.versionString(), /^1\.\d+\.\d+$/);
 });
 
