@@ -1,19 +1,28 @@
 'use strict';
 // The libextref benchmark driver. Run by bench/run.sh as
-//   node --expose-gc bench/bench.js [--smoke] --out results.json
-// It alternates the variants of each group in every round (rotating the
-// order), takes the median of the samples, and computes each ratio as the
-// median of the per-round ratios to the baseline measured in the same round.
-// It prints one table row per benchmark and writes all numbers as JSON.
+//   node --expose-gc bench/bench.js [--smoke] [--seed N] --out results.json
+// Every group interleaves its variants inside every round, in an order
+// shuffled by a seeded generator (the seed is printed; --seed repeats a
+// run's order), takes the median of many short samples, and computes each
+// ratio as the median of the per-round ratios to the baseline measured in
+// the same round. It prints one table row per benchmark, the JS-call matrix
+// (every variant in every loop shape) and the goals of issue #10 (judged on
+// a full run only), and writes all numbers as JSON.
 
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
+const calls = require('./calls.js');
+const goalsOf = require('./goals.js');
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
 const outIdx = argv.indexOf('--out');
 const outFile = outIdx >= 0 ? argv[outIdx + 1] : null;
+const seedIdx = argv.indexOf('--seed');
+const seed = seedIdx >= 0 ? Number(argv[seedIdx + 1]) >>> 0
+  : (Date.now() ^ (process.pid << 16)) >>> 0;
 const dir = process.env.BENCH_OUT || path.join(__dirname, '_out');
 // --only native,calls,runtimes,create,memory,contention: run only these
 // groups.
@@ -26,19 +35,22 @@ const addon = require(path.join(dir, 'bench.node'));
 // Sizes: the full run takes a few minutes; the smoke run only proves that
 // every benchmark runs and prints a number.
 const cfg = smoke
-  ? { loopN: 20000, loopRounds: 3, callN: 20000, callRounds: 3,
+  ? { loopN: 20000, loopRounds: 3, callN: 2000, callRounds: 2,
+      callWarm: { times: 1, n: 2000 },
       createN: 20000, createRounds: 1, memN: 20000, memRounds: 1,
-      contMs: 20, contRounds: 1, threads: [1, 2, 4, 8],
+      contMs: 20, contRounds: 1, threads: [1, 2, 4], checkThreads: 4,
       rtRounds: 2, rtN: 5000 }
-  : { loopN: 200000, loopRounds: 41, callN: 300000, callRounds: 25,
+  : { loopN: 200000, loopRounds: 41, callN: 100000, callRounds: 31,
+      callWarm: { times: 3, n: 20000 },
       createN: 1000000, createRounds: 5, memN: 1000000, memRounds: 3,
-      contMs: 100, contRounds: 5, threads: [1, 2, 4, 8],
+      contMs: 100, contRounds: 7, threads: [1, 2, 4], checkThreads: 4,
       rtRounds: 15, rtN: 300000 };
+cfg.seed = seed;
 // Samples are short and many: on a machine whose cores are shared, the
 // median of many short samples is the one least disturbed. Every sample is
 // timed in the measuring thread's CPU time (addon.cpuNs), not wall time,
 // except "created and collected", which includes the GC's helper threads
-// and so is wall time.
+// and so is wall time, and contention, which is throughput in wall time.
 
 const rows = [];
 const notes = [];
@@ -60,14 +72,26 @@ function loadPeer(name) {
   }
 }
 
-// Runs fn(variant) for every variant in every round, rotating the order.
+// Seeded order: one generator for the whole run, so --seed repeats it.
+let randState = seed;
+function rand() {
+  randState = (randState + 0x6d2b79f5) >>> 0;
+  let t = randState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+// Runs fn(variant) for every variant in every round, in a shuffled order.
 function rounds(variants, count, fn) {
   const samples = Object.fromEntries(variants.map((v) => [v, []]));
   for (let r = 0; r < count; r++) {
-    for (let k = 0; k < variants.length; k++) {
-      const v = variants[(k + r) % variants.length];
-      samples[v].push(fn(v));
+    const order = variants.slice();
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
     }
+    for (const v of order) samples[v].push(fn(v));
   }
   return samples;
 }
@@ -76,9 +100,22 @@ function ratioOf(samples, v, base) {
   return median(samples[v].map((x, i) => x / samples[base][i]));
 }
 
-function row(key, name, ns, ratio, baseline, goal, extra) {
-  rows.push({ key, name, ns, ratio, baseline, goal: goal || null,
-              unit: (extra && extra.unit) || 'ns', note: extra && extra.note });
+function iqrOf(samples, v, base) {
+  const r = samples[v].map((x, i) => x / samples[base][i]);
+  return [calls.quantile(r, 0.25), calls.quantile(r, 0.75)];
+}
+
+function addedOf(samples, v, base) {
+  return median(samples[v].map((x, i) => x - samples[base][i]));
+}
+
+// A table row. extra: { unit, note, added, chart }.
+function row(key, name, ns, ratio, baseline, extra) {
+  const e = extra || {};
+  rows.push({ key, name, ns, ratio, baseline, unit: e.unit || 'ns',
+              added: e.added === undefined ? null : e.added,
+              iqr: e.iqr || null,
+              note: e.note, chart: e.chart !== false });
 }
 
 // ---- 1. Inside one native loop ------------------------------------------
@@ -105,139 +142,170 @@ function benchLoops() {
     return r.ns / n;
   });
   const med = (k) => median(s[k]);
-  const vsBare = (k) => ratioOf(s, k, 'bare');
-  row('native.bare', 'napi_get_value_external (plain external)',
-      med('bare'), 1, 'itself');
-  row('native.tag', 'napi_check_object_type_tag + get_value_external',
-      med('tag'), vsBare('tag'), 'bare get');
-  row('native.ref', 'extref_external_ref + release (thread-bound)',
-      med('ref'), vsBare('ref'), 'bare get', { max: 1.5 });
-  row('native.mut', 'extref_external_mut_ref + release (thread-bound)',
-      med('mut'), vsBare('mut'), 'bare get', { max: 1.5 });
-  row('native.ref_send', 'extref_external_ref + release (SEND, no hold)',
-      med('refSend'), vsBare('refSend'), 'bare get');
-  row('native.mut_send', 'extref_external_mut_ref + release (SEND, no hold)',
-      med('mutSend'), vsBare('mutSend'), 'bare get');
-  row('native.ref_held', 'extref_external_ref + release (SEND, held by ' +
-      'an idle thread)', med('refHeld'), vsBare('refHeld'), 'bare get',
-      { max: 2.5 });
-  row('native.mut_held', 'extref_external_mut_ref + release (SEND, held ' +
-      'by an idle thread)', med('mutHeld'), vsBare('mutHeld'), 'bare get',
-      { max: 2.5 });
-  row('native.ref_busy', 'extref_external_ref + release (SEND, held by a ' +
-      'thread borrowing every 100 us)', med('refBusy'), vsBare('refBusy'),
-      'bare get', { max: 2.5 });
-  row('native.mut_busy', 'extref_external_mut_ref + release (SEND, held ' +
-      'by a thread borrowing every 100 us)', med('mutBusy'),
-      vsBare('mutBusy'), 'bare get', { max: 2.5 },
-      { note: `refused (counted as accesses): ` +
-              `${(median(refused.mutBusy) * 100).toFixed(3)}%` });
-  row('native.ref_vs_tag', 'thread-bound ref + release vs type-tag check',
-      med('ref'), ratioOf(s, 'ref', 'tag'), 'type-tag check',
-      { max: 1 / 3, text: '<= 0.33x (3x faster)' });
-  row('native.mut_vs_tag', 'thread-bound mut_ref + release vs type-tag check',
-      med('mut'), ratioOf(s, 'mut', 'tag'), 'type-tag check',
-      { max: 1 / 3, text: '<= 0.33x (3x faster)' });
-  row('native.held_vs_tag', 'held SEND ref + release vs type-tag check',
-      med('refHeld'), ratioOf(s, 'refHeld', 'tag'), 'type-tag check',
-      { max: 1 / 3, text: '<= 0.33x (3x faster)' });
-  row('native.lean', 'reference model, NOT libextref: minimal borrow + ' +
-      'release (bench/native/lean.c)', med('lean'), vsBare('lean'),
-      'bare get');
-  row('native.ref_vs_lean', 'thread-bound ref + release vs the minimal model',
-      med('ref'), ratioOf(s, 'ref', 'lean'), 'minimal model');
-  row('native.memcpy', 'memcpy of the 64-byte payload', med('memcpy'), 1,
-      'itself');
-  row('native.get_memcpy', 'napi_get_value_external + memcpy',
-      med('getMemcpy'), ratioOf(s, 'getMemcpy', 'memcpy'), 'memcpy');
-  row('native.clone_out', 'extref_external_clone_out (64 bytes)',
-      med('clone'), ratioOf(s, 'clone', 'memcpy'), 'memcpy');
+  // One row: ns, ratio and added ns to `base`, both from the same rounds.
+  const nr = (key, name, k, base, baseline, extra) =>
+    row(key, name, med(k), base ? ratioOf(s, k, base) : 1, baseline,
+        Object.assign({ added: base ? addedOf(s, k, base) : 0,
+                        iqr: base ? iqrOf(s, k, base) : null }, extra));
+  nr('native.bare', 'napi_get_value_external (plain external)', 'bare',
+     null, 'itself');
+  nr('native.tag', 'napi_check_object_type_tag + get_value_external', 'tag',
+     'bare', 'bare get');
+  nr('native.ref', 'extref_external_ref + release (thread-bound)', 'ref',
+     'bare', 'bare get');
+  nr('native.mut', 'extref_external_mut_ref + release (thread-bound)', 'mut',
+     'bare', 'bare get');
+  nr('native.ref_send', 'extref_external_ref + release (SEND, no hold)',
+     'refSend', 'bare', 'bare get');
+  nr('native.mut_send', 'extref_external_mut_ref + release (SEND, no hold)',
+     'mutSend', 'bare', 'bare get');
+  nr('native.ref_held', 'extref_external_ref + release (SEND, held by ' +
+     'an idle thread)', 'refHeld', 'bare', 'bare get');
+  nr('native.mut_held', 'extref_external_mut_ref + release (SEND, held ' +
+     'by an idle thread)', 'mutHeld', 'bare', 'bare get');
+  nr('native.ref_busy', 'extref_external_ref + release (SEND, held by a ' +
+     'thread borrowing every 100 us)', 'refBusy', 'bare', 'bare get');
+  nr('native.mut_busy', 'extref_external_mut_ref + release (SEND, held ' +
+     'by a thread borrowing every 100 us)', 'mutBusy', 'bare', 'bare get',
+     { note: `refused (counted as accesses): ` +
+             `${(median(refused.mutBusy) * 100).toFixed(3)}%` });
+  nr('native.ref_vs_tag', 'thread-bound ref + release vs type-tag check',
+     'ref', 'tag', 'type-tag check');
+  nr('native.held_vs_tag', 'held SEND ref + release vs type-tag check',
+     'refHeld', 'tag', 'type-tag check');
+  nr('native.lean', 'reference model, NOT libextref: minimal borrow + ' +
+     'release (bench/native/lean.c)', 'lean', 'bare', 'bare get');
+  nr('native.ref_vs_lean', 'thread-bound ref + release vs the minimal model',
+     'ref', 'lean', 'minimal model');
+  nr('native.memcpy', 'memcpy of the 64-byte payload', 'memcpy', null,
+     'itself');
+  nr('native.get_memcpy', 'napi_get_value_external + memcpy', 'getMemcpy',
+     'memcpy', 'memcpy');
+  nr('native.clone_out', 'extref_external_clone_out (64 bytes)', 'clone',
+     'memcpy', 'memcpy');
 }
 
 // ---- 2. At the JS call level --------------------------------------------
 
+// The JS-call variants, in table order; the first (raw) is the baseline.
+// Every one takes one argument, reads one field and returns a JS number.
+let callResult = null;
+
 function benchCalls() {
-  const napirs = loadPeer('napirs');
-  const neon = loadPeer('neon');
-  const variants = {
-    noop: { f: addon.callNoop, x: addon.makePlain(), sum: false },
-    bare: { f: addon.callBare, x: addon.makePlain(), sum: true },
-    nested: { f: addon.callBareNested, x: addon.makePlain(), sum: true },
-    lean: { f: addon.callLean, x: addon.makeLean(), sum: true },
-    tag: { f: addon.callTag, x: addon.makeTagged(), sum: true },
-    ref: { f: addon.callRef, x: addon.makeBound(), sum: true },
-    mut: { f: addon.callMut, x: addon.makeBound(), sum: true },
+  const peer = {};
+  for (const name of ['rust', 'napirs', 'neon', 'naa']) {
+    const p = loadPeer(name);
+    if (p.mod) peer[name] = p.mod;
+    else notes.push(`${name} skipped: ${p.skip}`);
+  }
+  const V = [];
+  const add = (key, name, f, make, extra) =>
+    V.push(Object.assign({ key, name, f, x: make(), y: make() }, extra));
+  add('raw', 'raw C: napi_get_cb_info + napi_get_value_external + read ' +
+      '+ napi_create_double', addon.callBare, addon.makePlain);
+  add('noop', 'C no-op: napi_get_cb_info + napi_create_double, the ' +
+      'argument untouched (call floor)', addon.callNoop, addon.makePlain);
+  add('nested', 'control, no library: the raw get behind one more ' +
+      'non-inlined C call', addon.callBareNested, addon.makePlain);
+  add('c_tag', 'C: napi_check_object_type_tag + get + read',
+      addon.callTag, addon.makeTagged);
+  add('c_bound_ref', 'libextref from C, thread-bound: extref_external_ref ' +
+      '+ read + release', addon.callRef, addon.makeBound);
+  add('c_bound_mut', 'libextref from C, thread-bound: ' +
+      'extref_external_mut_ref + write + release', addon.callMut,
+      addon.makeBound);
+  add('c_send_ref', 'libextref from C, SEND, no hold: extref_external_ref',
+      addon.callRefSend, addon.makeSend);
+  add('c_send_mut', 'libextref from C, SEND, no hold: ' +
+      'extref_external_mut_ref', addon.callMutSend, addon.makeSend);
+  const holders = [];
+  const held = () => {
+    const x = addon.makeSend();
+    holders.push(addon.holdStart(x, 0));
+    return x;
   };
-  if (napirs.mod) {
-    variants.napirs = { f: napirs.mod.read, x: napirs.mod.create(1.5),
-                        sum: true };
-    variants.napirsMut = { f: napirs.mod.readMut, x: napirs.mod.create(1.5),
-                           sum: true };
-  } else {
-    notes.push(`napi-rs skipped: ${napirs.skip}`);
+  const heldPair = [held(), held()];
+  let hi = 0;
+  const heldMake = () => heldPair[hi++ % 2];
+  add('c_held_ref', 'libextref from C, SEND held by an idle other thread: ' +
+      'extref_external_ref', addon.callRefSend, heldMake);
+  add('c_held_mut', 'libextref from C, SEND held by an idle other thread: ' +
+      'extref_external_mut_ref', addon.callMutSend, heldMake);
+  if (peer.rust) {
+    const r = peer.rust;
+    add('rust_napi_extref', 'Rust, extref crate, the README way: #[napi] ' +
+        'fn(Extref<T>) + borrow()', r.readExtref, () => r.create(1.5));
+    add('rust_raw_env_borrow', 'Rust, extref crate from a plain Node-API ' +
+        'callback: unsafe Env::from_raw + env.borrow::<T>()',
+        r.rawReadFn(), () => r.create(1.5));
+    // The extref crate's fast paths, when this checkout's crate has them
+    // (bench/rust exports readJsFn and readBorrowed then).
+    if (typeof r.readJsFn === 'function')
+      add('rust_js_fn', 'Rust, extref crate, safe fast path: extref::js_fn! ' +
+          '+ Call::borrow (plain Node-API callback, no hold)', r.readJsFn,
+          () => r.create(1.5));
+    if (typeof r.readBorrowed === 'function')
+      add('rust_napi_borrowed', 'Rust, extref crate: #[napi] ' +
+          'fn(Borrowed<T>) (borrowed at conversion, no hold)',
+          r.readBorrowed, () => r.create(1.5));
   }
-  if (neon.mod) {
-    variants.neon = { f: neon.mod.read, x: neon.mod.create(1.5), sum: true };
-  } else {
-    notes.push(`Neon skipped: ${neon.skip}`);
+  if (peer.napirs) {
+    const m = peer.napirs;
+    add('napirs_empty', 'napi-rs 3: empty #[napi] fn(Unknown) -> f64 ' +
+        '(framework floor)', m.empty, () => m.create(1.5));
+    add('napirs_external', 'napi-rs 3: #[napi] fn(&External<T>)', m.read,
+        () => m.create(1.5));
+    add('napirs_class', 'napi-rs 3: #[napi] class, &mut self method', null,
+        () => new m.Holder(1.5), { method: 'read' });
   }
-  // A separate function per variant, so each call site stays monomorphic.
-  for (const k of Object.keys(variants)) {
-    const v = variants[k];
-    v.loop = v.sum
-      ? new Function('f', 'x', 'n',
-                     'let s = 0; for (let i = 0; i < n; i++) s += f(x); ' +
-                     'return s;')
-      : new Function('f', 'x', 'n',
-                     'for (let i = 0; i < n; i++) f(x); return n * 1.5;');
-    v.loop(v.f, v.x, 2000);
+  if (peer.neon) {
+    add('neon_jsbox', 'Neon 1.1: JsBox<RefCell<T>> + borrow()',
+        peer.neon.read, () => peer.neon.create(1.5));
   }
-  const n = cfg.callN;
-  const s = rounds(Object.keys(variants), cfg.callRounds, (k) => {
-    const v = variants[k];
-    const t0 = addon.cpuNs();
-    const sum = v.loop(v.f, v.x, n);
-    const ns = (addon.cpuNs() - t0) / n;
-    if (sum !== n * 1.5) throw new Error(`${k}: wrong sum ${sum}`);
-    return ns;
-  });
-  const med = (k) => median(s[k]);
-  row('call.noop', 'JS -> C, no work (reference)', med('noop'),
-      ratioOf(s, 'noop', 'bare'), 'bare call');
-  row('call.bare', 'JS -> C, napi_get_value_external + read', med('bare'),
-      1, 'itself');
-  row('call.bare_nested', 'control: the bare get behind one more ' +
-      'non-inlined call, no library', med('nested'),
-      ratioOf(s, 'nested', 'bare'), 'bare call');
-  row('call.lean', 'reference model, NOT libextref: minimal borrow + ' +
-      'release', med('lean'), ratioOf(s, 'lean', 'bare'), 'bare call');
-  row('call.tag', 'JS -> C, type-tag check + get + read', med('tag'),
-      ratioOf(s, 'tag', 'bare'), 'bare call');
-  row('call.ref', 'JS -> C, extref_external_ref + read + release',
-      med('ref'), ratioOf(s, 'ref', 'bare'), 'bare call', { max: 1.1 });
-  row('call.mut', 'JS -> C, extref_external_mut_ref + write + release',
-      med('mut'), ratioOf(s, 'mut', 'bare'), 'bare call', { max: 1.1 });
-  row('call.ref_vs_nested', 'extref ref call vs the bare get behind one ' +
-      'more call (control)', med('ref'), ratioOf(s, 'ref', 'nested'),
-      'one-more-call control');
-  row('call.ref_vs_lean', 'extref ref call vs the minimal model',
-      med('ref'), ratioOf(s, 'ref', 'lean'), 'minimal model');
-  if (variants.napirs) {
-    row('call.napirs', 'JS -> napi-rs 3, &External<T> read',
-        med('napirs'), ratioOf(s, 'napirs', 'bare'), 'bare call');
-    row('call.napirs_mut', 'JS -> napi-rs 3, &mut External<T> write',
-        med('napirsMut'), ratioOf(s, 'napirsMut', 'bare'), 'bare call');
-    row('call.ref_vs_napirs', 'extref ref call vs napi-rs &External<T>',
-        med('ref'), ratioOf(s, 'ref', 'napirs'), 'napi-rs call',
-        { max: 0.99999, text: '< 1x (faster)' });
+  if (peer.naa) {
+    add('naa_external', 'node-addon-api (C++): External<T> + CheckTypeTag',
+        peer.naa.read, () => peer.naa.create(1.5));
   }
-  if (variants.neon) {
-    row('call.neon', 'JS -> Neon 1, JsBox<T> read', med('neon'),
-        ratioOf(s, 'neon', 'bare'), 'bare call');
-    row('call.ref_vs_neon', 'extref ref call vs Neon JsBox<T>', med('ref'),
-        ratioOf(s, 'ref', 'neon'), 'Neon call',
-        { max: 0.99999, text: '< 1x (faster)' });
+  const res = calls.run(V, { cpuNs: addon.cpuNs, n: cfg.callN,
+                             rounds: cfg.callRounds, warm: cfg.callWarm,
+                             seed: (seed ^ 0x5bd1e995) >>> 0 });
+  for (const h of holders) addon.holdStop(h);
+  // Rows: per variant the worst shape (highest ratio to raw), then one row
+  // per shape.
+  for (const v of V) {
+    const per = res.shapes.map((sh) => [sh, res.stat(v.key, sh)]);
+    const worst = per.reduce((w, p) => (p[1].ratio > w[1].ratio ? p : w));
+    row(`call.${v.key}`, v.name, worst[1].ns,
+        v.key === 'raw' ? 1 : worst[1].ratio,
+        v.key === 'raw' ? 'itself' : `raw C call (worst shape: ${worst[0]})`,
+        { added: worst[1].added,
+          note: v.key === 'raw' ? undefined : 'per shape: ' + per.map(
+            ([sh, st]) => `${sh} ${st.ns.toFixed(1)} ns ` +
+              `${st.ratio.toFixed(2)}x`).join(', ') });
+    for (const [sh, st] of per)
+      row(`call.${v.key}/${sh}`, `${v.name} [${sh}]`, st.ns, st.ratio,
+          'raw C call, same shape', { added: st.added, chart: false });
   }
+  callResult = { res, variants: V.map((v) => ({ key: v.key,
+                                                name: v.name })) };
+}
+
+// The JS-call matrix: ns/call and ratio to raw for every variant and shape.
+function callMatrix() {
+  if (!callResult) return '';
+  const { res, variants } = callResult;
+  const lines = [];
+  lines.push('| variant | ' + res.shapes.map((s) => `${s} ns | ${s} x`)
+    .join(' | ') + ' | added ns (worst) |');
+  lines.push('|---|' + res.shapes.map(() => '---:|---:').join('|') +
+             '|---:|');
+  for (const v of variants) {
+    const st = res.shapes.map((sh) => res.stat(v.key, sh));
+    const worst = st.reduce((w, x) => (x.ratio > w.ratio ? x : w));
+    lines.push(`| ${v.key} | ` + st.map((x) => `${fmt(x.ns)} | ` +
+      `${x.ratio.toFixed(2)}x`).join(' | ') + ` | ${fmt(worst.added)} |`);
+  }
+  return lines.join('\n');
 }
 
 // ---- 3. Creation, collection and memory ---------------------------------
@@ -281,12 +349,12 @@ async function benchCreate() {
       median(create.plain), 1, 'itself');
   row('create.extref', 'extref_external_create', median(create.extref),
       ratioOf(create, 'extref', 'plain'), 'napi_create_external',
-      { max: 1.5 });
+      { added: addedOf(create, 'extref', 'plain') });
   row('cycle.plain', 'napi_create_external, created and collected',
       median(cycle.plain), 1, 'itself');
   row('cycle.extref', 'extref_external_create, created and collected',
       median(cycle.extref), ratioOf(cycle, 'extref', 'plain'),
-      'plain create + collect');
+      'plain create + collect', { added: addedOf(cycle, 'extref', 'plain') });
 }
 
 // Memory: a fresh Node process per sample (bench/mem.js) keeps N externals
@@ -312,18 +380,18 @@ function benchMemory() {
   }
   const lib = median(s.extref.map((x, i) => x - s.plain[i]));
   row('mem.bare', 'RSS per live plain external, no finalizer',
-      median(s.bare), null, '', null, { unit: 'B' });
+      median(s.bare), null, '', { unit: 'B' });
   row('mem.plain', 'RSS per live plain external with finalizer',
-      median(s.plain), null, '', null, { unit: 'B' });
+      median(s.plain), null, '', { unit: 'B' });
   row('mem.extref', 'RSS per live libextref external', median(s.extref),
       median(s.extref.map((x, i) => x / s.plain[i])), 'plain + finalizer',
-      null, { unit: 'B' });
+      { unit: 'B' });
   row('mem.library', 'library memory per live payload (RSS difference, ' +
-      'cross-check)', lib, null, '', null, { unit: 'B' });
+      'cross-check)', lib, null, '', { unit: 'B' });
   if (s.region.length)
     row('mem.region', "library memory per live payload: growth of the " +
         "library's slot region (smaps Rss)", median(s.region), null, '',
-        { maxValue: 64, text: '<= 64 B' }, { unit: 'B' });
+        { unit: 'B' });
   else
     notes.push('the slot region was not found in /proc/self/smaps from ' +
                'the pointer napi_get_value_external returns; judge ' +
@@ -332,34 +400,81 @@ function benchMemory() {
 
 // ---- 4. Contention -------------------------------------------------------
 
+let contResult = null;
+
+// Each thread owns its own hold on one SEND payload and takes shared
+// borrows (extref_hold_ref, read, release) for a fixed wall-clock window;
+// throughput is all threads' operations / wall time, compared with one
+// thread in the same round. "At once" is the threads' CPU time summed over
+// the wall time: how many of them really ran together. The check run (the
+// same window, checkThreads threads, half of them taking exclusive borrows
+// that increment a counter non-atomically, half taking shared borrows that
+// look for an exclusive one at work) proves exclusive borrows stay
+// exclusive under that load.
 function benchContention() {
   const send = addon.makeSend();
-  const per = {};
-  const agg = {};
+  addon.contention(send, 1, 1, 0);
+  const kinds = cfg.threads.map(String).concat(['check']);
+  const thr = {};
   const par = {};
-  addon.contention(send, 1, 1);
-  const s = rounds(cfg.threads.map(String), cfg.contRounds, (t) => {
-    const r = addon.contention(send, Number(t), cfg.contMs);
+  const cpuPerOp = {};
+  const check = { mutOps: 0, counter: 0, refused: 0, violations: 0,
+                  sharedOps: 0, runs: 0, par: [] };
+  rounds(kinds, cfg.contRounds, (k) => {
+    if (k === 'check') {
+      const r = addon.contention(send, cfg.checkThreads, cfg.contMs, 1);
+      const ops = r.ops.reduce((x, y) => x + y, 0);
+      check.mutOps += r.mutOps;
+      check.sharedOps += ops - r.mutOps;
+      check.counter += r.counter;
+      check.refused += r.refused;
+      check.violations += r.violations;
+      check.runs++;
+      check.par.push(r.threadNs.reduce((x, y) => x + y, 0) / r.wallNs);
+      return 0;
+    }
+    const r = addon.contention(send, Number(k), cfg.contMs, 0);
     const ops = r.ops.reduce((x, y) => x + y, 0);
-    // With more threads than cores a thread may get no core in a short
-    // window; it is left out of the per-thread median, not an error.
-    if (ops === 0) throw new Error(`contention ${t}: no operation at all`);
-    agg[t] = (agg[t] || []).concat(r.wallNs / ops);
-    // How many of the threads ran at once, on average: contention needs
-    // them to run together, which a loaded 2-core machine seldom allows.
-    par[t] = (par[t] || []).concat(r.threadNs.reduce((x, y) => x + y, 0) /
-                                   r.wallNs);
-    return median(r.threadNs.map((ns, i) => (r.ops[i] ? ns / r.ops[i] : NaN)));
+    if (ops === 0) throw new Error(`contention ${k}: no operation at all`);
+    const cpu = r.threadNs.reduce((x, y) => x + y, 0);
+    (thr[k] = thr[k] || []).push(ops / r.wallNs * 1e9);
+    (par[k] = par[k] || []).push(cpu / r.wallNs);
+    (cpuPerOp[k] = cpuPerOp[k] || []).push(cpu / ops);
+    return r.wallNs / ops;
   });
-  for (const t of cfg.threads) per[t] = median(s[String(t)]);
+  contResult = { threads: {}, check };
   for (const t of cfg.threads) {
-    row(`contention.${t}`, `extref_hold_ref + release, ${t} thread` +
-        (t > 1 ? 's' : '') + ' on one SEND payload', per[t],
-        ratioOf(s, String(t), '1'), '1 thread', null,
-        { note: `aggregate ${median(agg[String(t)]).toFixed(1)} ns/op ` +
-                `(wall / all ops); threads running at once on average ` +
-                `${median(par[String(t)]).toFixed(2)}` });
+    const k = String(t);
+    const ratio = median(thr[k].map((x, i) => x / thr['1'][i]));
+    const atOnce = median(par[k]);
+    // Operations per CPU-second against one thread's: what sharing the
+    // payload's cache lines costs, whatever the scheduler did.
+    const perCpu = median(cpuPerOp[k].map((x, i) => cpuPerOp['1'][i] / x));
+    contResult.threads[k] = { ratio, atOnce, perCpu,
+                              opsPerSec: median(thr[k]) };
+    row(`contention.${t}`, `extref_hold_ref + read + release, ${t} ` +
+        `thread${t > 1 ? 's' : ''}, own holds on one SEND payload`,
+        1e9 / median(thr[k]), ratio,
+        'throughput of 1 thread (higher is better)',
+        { unit: 'ns', note: `throughput ${(median(thr[k]) / 1e6).toFixed(2)}` +
+          ` M ops/s; threads that really ran at once ${atOnce.toFixed(2)}` +
+          ` (CPU time / wall time); CPU per op ` +
+          `${median(cpuPerOp[k]).toFixed(1)} ns, ops per CPU-second ` +
+          `${perCpu.toFixed(2)}x one thread's` });
   }
+  const ok = check.counter === check.mutOps && check.violations === 0;
+  check.ok = ok;
+  check.atOnce = median(check.par);
+  row('contention.mut_check', `exclusive borrows under load: ` +
+      `${cfg.checkThreads} threads, half extref_hold_mut_ref + increment, ` +
+      'half shared borrows checking', check.mutOps, null,
+      'successful exclusive borrows (count)',
+      { unit: 'count', chart: false,
+        note: `final counter ${check.counter} vs ${check.mutOps} ` +
+          `successful exclusive borrows (${ok ? 'equal' : 'DIFFERENT'}); ` +
+          `${check.refused} refused, ${check.violations} shared borrows saw ` +
+          `an exclusive one at work; ${check.sharedOps} shared borrows; ` +
+          `at once ${check.atOnce.toFixed(2)}` });
 }
 
 // ---- The JS call level in Bun and Deno ---------------------------------
@@ -419,43 +534,84 @@ function benchRuntimes() {
 
 // ---- Output --------------------------------------------------------------
 
-function judge(r) {
-  if (!r.goal) return { goal: '', met: '' };
-  const text = r.goal.text ||
-    (r.goal.max !== undefined ? `<= ${r.goal.max}x` : '');
-  if (smoke) return { goal: text, met: '-' };
-  let met;
-  if (r.goal.maxValue !== undefined) met = r.ns <= r.goal.maxValue;
-  else met = r.ratio <= r.goal.max;
-  return { goal: text, met: met ? 'yes' : 'NO' };
-}
-
 function fmt(x, unit) {
   if (!Number.isFinite(x)) return 'n/a';
   if (unit === 'B') return `${x.toFixed(0)} B`;
-  return x < 10 ? x.toFixed(2) : x.toFixed(1);
+  if (unit === 'count') return `${x.toFixed(0)}`;
+  return Math.abs(x) < 10 ? x.toFixed(2) : x.toFixed(1);
 }
 
 function table() {
   const lines = [];
-  lines.push('| key | benchmark | ns/op | ratio | baseline | goal | met |');
-  lines.push('|---|---|---:|---:|---|---|---|');
+  lines.push('| key | benchmark | ns/op | ratio | added ns | baseline |');
+  lines.push('|---|---|---:|---:|---:|---|');
   for (const r of rows) {
-    const j = judge(r);
-    r.met = j.met;
-    r.goalText = j.goal;
     const ratio = r.ratio === null || r.ratio === undefined ? ''
       : `${r.ratio.toFixed(2)}x`;
+    const added = r.added === null || r.added === undefined ? ''
+      : fmt(r.added);
     lines.push(`| ${r.key} | ${r.name} | ${fmt(r.ns, r.unit)} | ${ratio} | ` +
-               `${r.baseline} | ${j.goal} | ${j.met} |`);
+               `${added} | ${r.baseline} |`);
   }
   return lines.join('\n');
 }
 
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8',
+                                     stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim();
+  } catch (e) {
+    return '';
+  }
+}
+
+// The machine's busy time that was not this process's, from /proc/stat and
+// process.cpuUsage(): how loaded the shared cores were during the run.
+function cpuSnapshot() {
+  let busy = NaN;
+  let total = NaN;
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]
+      .trim().split(/\s+/).slice(1).map(Number);
+    total = f.reduce((x, y) => x + y, 0);
+    busy = total - f[3] - (f[4] || 0);
+  } catch (e) {
+    // not Linux
+  }
+  const u = process.cpuUsage();
+  return { busy, total, self: (u.user + u.system) / 1e6, wall: Date.now() };
+}
+
+function machine(c0, c1) {
+  const root = path.join(__dirname, '..');
+  const hz = 100;
+  const ncpu = os.cpus().length;
+  const wallS = (c1.wall - c0.wall) / 1000;
+  const otherBusy = ((c1.busy - c0.busy) / hz - (c1.self - c0.self)) /
+    (wallS * ncpu);
+  const dirty = sh('git', ['-C', root, 'status', '--porcelain', '--',
+                           'src', 'include', 'bindings', 'bench']);
+  return {
+    nproc: ncpu,
+    cpu: (os.cpus()[0] || {}).model || 'unknown',
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']) +
+      (dirty ? ' (+ uncommitted changes)' : ''),
+    branch: sh('git', ['-C', root, 'rev-parse', '--abbrev-ref', 'HEAD']),
+    libextref: sh('pkg-config', ['--modversion', 'extref']),
+    libdir: sh('pkg-config', ['--variable=libdir', 'extref']),
+    otherLoad: Number.isFinite(otherBusy) ? Math.max(0, otherBusy) : null,
+  };
+}
+
 async function main() {
   const t0 = Date.now();
-  const load0 = require('os').loadavg()[0];
+  const load0 = os.loadavg()[0];
+  const c0 = cpuSnapshot();
   const stats0 = addon.stats();
+  console.log(`bench: seed ${seed} (repeat this order with --seed ${seed})`);
   if (want('native')) benchLoops();
   if (want('calls')) benchCalls();
   if (want('runtimes')) benchRuntimes();
@@ -468,19 +624,41 @@ async function main() {
   if (stats1.liveBorrows !== 0 || stats1.liveHolds !== 0)
     notes.push(`after the run ${stats1.liveBorrows} borrows and ` +
                `${stats1.liveHolds} holds are still live (expected 0)`);
+  const mach = machine(c0, cpuSnapshot());
   for (const r of rows)
     if (r.note) notes.push(`${r.key}: ${r.note}`);
+  const goals = goalsOf({ rows, calls: callResult && callResult.res,
+                          contention: contResult, smoke, cfg });
+  for (const g of goals)
+    for (const r of rows)
+      if (g.row === r.key && g.onRow !== false) {
+        r.goal = g.cmp === '<=' ? { max: g.threshold } : { min: g.threshold };
+        r.met = g.verdict === 'MET' ? 'yes' : g.verdict === 'MISSED' ? 'NO'
+          : '';
+      }
   const t = table();
+  const matrix = callMatrix();
+  const gt = goalsOf.table(goals);
   console.log(t);
+  if (matrix) {
+    console.log('\nJS calls, every loop shape (ns/call, ratio to raw in ' +
+                'the same round and shape):\n');
+    console.log(matrix);
+  }
+  console.log(`\nGoals (issue #10)${smoke ? ': smoke run, nothing judged'
+    : ''}:\n`);
+  console.log(gt);
+  console.log('');
   for (const note of notes) console.log(`note: ${note}`);
-  console.log(`bench: ${rows.length} benchmarks in ` +
-              `${((Date.now() - t0) / 1000).toFixed(1)} s` +
+  const secs = (Date.now() - t0) / 1000;
+  console.log(`bench: ${rows.length} benchmarks in ${secs.toFixed(1)} s` +
+              `, seed ${seed}` +
               (smoke ? ' (smoke: tiny sizes, nothing judged)' : ''));
   if (outFile)
-    fs.writeFileSync(outFile, JSON.stringify({ smoke, cfg, rows, notes,
-      date: new Date(t0).toISOString(), seconds: (Date.now() - t0) / 1000,
-      loadavg: [load0, require('os').loadavg()[0]],
-      statsBefore: stats0, statsAfter: stats1, table: t }, null, 2));
+    fs.writeFileSync(outFile, JSON.stringify({ smoke, cfg, seed, rows, notes,
+      goals, machine: mach, date: new Date(t0).toISOString(), seconds: secs,
+      loadavg: [load0, os.loadavg()[0]], statsBefore: stats0,
+      statsAfter: stats1, table: t, matrix, goalsTable: gt }, null, 2));
 }
 
 main().catch((e) => {

@@ -456,10 +456,13 @@ extref_fail:
 
 /* Each reads field `value` of its argument's payload and returns it. */
 
+/* The call floor: reads its argument and returns a number (the constant
+ * the others read) without looking at the argument; the same return path
+ * as the others, so the JS loops see a number from every variant. */
 static napi_value call_noop(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
-  return NULL;
+  return make_double(env, 1.5);
 }
 
 static napi_value call_bare(napi_env env, napi_callback_info info) {
@@ -513,13 +516,14 @@ static napi_value call_tag(napi_env env, napi_callback_info info) {
   return make_double(env, ((payload_t *)p)->value);
 }
 
-static napi_value call_ref(napi_env env, napi_callback_info info) {
+static napi_value call_ref_of(napi_env env, napi_callback_info info,
+                              const extref_type_t *type) {
   napi_value argv[1];
   extref_borrow_t b;
   extref_status_t st;
   double d;
   if (!args(env, info, 1, argv)) return NULL;
-  st = extref_external_ref(env, argv[0], &type_bound, &b);
+  st = extref_external_ref(env, argv[0], type, &b);
   if (st != EXTREF_OK) return throw_extref(env, st);
   d = ((payload_t *)b.payload)->value;
   st = extref_borrow_release(&b);
@@ -527,13 +531,14 @@ static napi_value call_ref(napi_env env, napi_callback_info info) {
   return make_double(env, d);
 }
 
-static napi_value call_mut(napi_env env, napi_callback_info info) {
+static napi_value call_mut_of(napi_env env, napi_callback_info info,
+                              const extref_type_t *type) {
   napi_value argv[1];
   extref_borrow_t b;
   extref_status_t st;
   double d;
   if (!args(env, info, 1, argv)) return NULL;
-  st = extref_external_mut_ref(env, argv[0], &type_bound, &b);
+  st = extref_external_mut_ref(env, argv[0], type, &b);
   if (st != EXTREF_OK) return throw_extref(env, st);
   payload_t *p = b.payload;
   p->pad[0]++;
@@ -541,6 +546,56 @@ static napi_value call_mut(napi_env env, napi_callback_info info) {
   st = extref_borrow_release(&b);
   if (st != EXTREF_OK) return throw_extref(env, st);
   return make_double(env, d);
+}
+
+/* The thread-bound type (callRef, callMut) and the SEND type (callRefSend,
+ * callMutSend: with or without another thread holding the payload, see
+ * holdStart). Each function is its own Node-API callback, so the library's
+ * path is the only difference between them. */
+static napi_value call_ref(napi_env env, napi_callback_info info) {
+  return call_ref_of(env, info, &type_bound);
+}
+static napi_value call_mut(napi_env env, napi_callback_info info) {
+  return call_mut_of(env, info, &type_bound);
+}
+static napi_value call_ref_send(napi_env env, napi_callback_info info) {
+  return call_ref_of(env, info, &type_send);
+}
+static napi_value call_mut_send(napi_env env, napi_callback_info info) {
+  return call_mut_of(env, info, &type_send);
+}
+
+/* holdStart(sendExternal, busy) -> id: another thread takes a hold on the
+ * payload and keeps it (busy 0: idle) until holdStop(id), so JS-call
+ * variants can run against a SEND payload held elsewhere. */
+static holder_t js_holders[8];
+static int js_holder_used[8];
+
+static napi_value hold_start(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, 2, argv) || !argv[0])
+    return throw_msg(env, "holdStart(sendExternal, busy)");
+  for (int i = 0; i < 8; i++) {
+    if (js_holder_used[i]) continue;
+    extref_status_t st =
+        holder_start(env, argv[0], (int)arg_int(env, argv[1]), &js_holders[i]);
+    if (st != EXTREF_OK) return throw_extref(env, st);
+    js_holder_used[i] = 1;
+    return make_double(env, i);
+  }
+  return throw_msg(env, "holdStart: no free holder");
+}
+
+static napi_value hold_stop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return NULL;
+  int64_t i = arg_int(env, argv[0]);
+  if (i < 0 || i >= 8 || !js_holder_used[i])
+    return throw_msg(env, "holdStop: no such holder");
+  js_holder_used[i] = 0;
+  extref_status_t st = holder_stop(&js_holders[i]);
+  if (st != EXTREF_OK) return throw_extref(env, st);
+  return make_double(env, (double)js_holders[i].borrows);
 }
 
 /* ---- Creation and collection -------------------------------------------- */
@@ -677,10 +732,61 @@ typedef struct worker_s {
   atomic_int *go;
   atomic_int *stop;
   atomic_int *ready;
-  uint64_t ops;
+  int mode;          /* WORK_SHARED, WORK_MUT or WORK_CHECK */
+  uint64_t ops;      /* successful borrows */
+  uint64_t refused;  /* borrows refused by another thread's borrow */
+  uint64_t violations; /* shared borrows that saw an exclusive one at work */
   double ns;
   extref_status_t failure;
 } worker_t;
+
+enum work_mode {
+  WORK_SHARED = 0, /* extref_hold_ref, read, release */
+  WORK_MUT = 1,    /* extref_hold_mut_ref, non-atomic increment, release */
+  WORK_CHECK = 2   /* extref_hold_ref, check no exclusive borrow is at work */
+};
+
+/* The exclusive-borrow check: a mut borrower marks the payload busy
+ * (pad[2]), increments pad[1] non-atomically in several steps, and clears
+ * the mark; a shared borrower that sees the mark, or a final count that
+ * differs from the number of successful mut borrows, means two borrows
+ * overlapped that the library should have refused. */
+static int work_one(worker_t *w, double *acc) {
+  extref_borrow_t b;
+  extref_status_t st;
+  if (w->mode == WORK_MUT) {
+    st = extref_hold_mut_ref(w->hold, &b);
+    if (st == EXTREF_BORROWED || st == EXTREF_MUT_BORROWED) {
+      w->refused++;
+      return 1;
+    }
+    if (st != EXTREF_OK) goto fail;
+    volatile uint64_t *pad = ((payload_t *)b.payload)->pad;
+    pad[2] = 1;
+    uint64_t v = pad[1];
+    __asm__ volatile("" ::: "memory");
+    pad[1] = v + 1;
+    pad[2] = 0;
+  } else {
+    st = extref_hold_ref(w->hold, &b);
+    if (w->mode == WORK_CHECK && st == EXTREF_MUT_BORROWED) {
+      w->refused++;
+      return 1;
+    }
+    if (st != EXTREF_OK) goto fail;
+    if (w->mode == WORK_CHECK &&
+        ((volatile payload_t *)b.payload)->pad[2] != 0)
+      w->violations++;
+    *acc += ((payload_t *)b.payload)->value;
+  }
+  st = extref_borrow_release(&b);
+  if (st != EXTREF_OK) goto fail;
+  w->ops++;
+  return 1;
+fail:
+  w->failure = st;
+  return 0;
+}
 
 /* Borrows and releases in batches until told to stop: every thread runs for
  * the same wall-clock window, so the threads overlap whenever the scheduler
@@ -694,19 +800,8 @@ static void *worker_main(void *arg) {
   }
   double t0 = cpu_ns();
   while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
-    for (int i = 0; i < 256; i++) {
-      extref_borrow_t b;
-      extref_status_t st = extref_hold_ref(w->hold, &b);
-      if (st == EXTREF_OK) {
-        acc += ((payload_t *)b.payload)->value;
-        st = extref_borrow_release(&b);
-      }
-      if (st != EXTREF_OK) {
-        w->failure = st;
-        goto out;
-      }
-      w->ops++;
-    }
+    for (int i = 0; i < 256; i++)
+      if (!work_one(w, &acc)) goto out;
   }
 out:
   w->ns = cpu_ns() - t0;
@@ -714,15 +809,21 @@ out:
   return NULL;
 }
 
-/* contention(sendExternal, threads, ms) -> { wallNs, threadNs: [...],
- * ops: [...] }: each thread owns its own hold (extref_hold_dup) on the one
- * SEND payload and does extref_hold_ref + release for ms milliseconds of
- * wall time, all starting together; threadNs is each thread's CPU time. */
+/* contention(sendExternal, threads, ms, check) -> { wallNs, threadNs: [...],
+ * ops: [...], refused, violations, mutOps, counter }: each thread owns its
+ * own hold (extref_hold_dup) on the one SEND payload and does
+ * extref_hold_ref + release for ms milliseconds of wall time, all starting
+ * together; threadNs is each thread's CPU time. With check set, the even
+ * threads take exclusive borrows instead (WORK_MUT) and the odd ones check
+ * (WORK_CHECK); counter is the payload's count of exclusive increments,
+ * which must equal mutOps. */
 static napi_value contention(napi_env env, napi_callback_info info) {
-  napi_value argv[3], o, arr, ops;
-  if (!args(env, info, 3, argv)) return NULL;
+  napi_value argv[4], o, arr, ops;
+  if (!args(env, info, 4, argv)) return NULL;
   int threads = (int)arg_int(env, argv[1]);
   int64_t ms = arg_int(env, argv[2]);
+  int check = (int)arg_int(env, argv[3]);
+  uint64_t counter0 = 0, counter1 = 0;
   worker_t w[64];
   extref_hold_t *hold;
   atomic_int go = 0, stop = 0, ready = 0;
@@ -732,8 +833,19 @@ static napi_value contention(napi_env env, napi_callback_info info) {
   if (ms < 1 || ms > 10000) return throw_msg(env, "1..10000 ms");
   st = extref_external_hold(env, argv[0], &type_send, &hold);
   if (st != EXTREF_OK) return throw_extref(env, st);
+  {
+    extref_borrow_t b;
+    st = extref_hold_ref(hold, &b);
+    if (st != EXTREF_OK) {
+      extref_hold_release(hold);
+      return throw_extref(env, st);
+    }
+    counter0 = ((payload_t *)b.payload)->pad[1];
+    extref_borrow_release(&b);
+  }
   for (int i = 0; i < threads; i++) {
     memset(&w[i], 0, sizeof w[i]);
+    w[i].mode = !check ? WORK_SHARED : (i % 2 == 0 ? WORK_MUT : WORK_CHECK);
     w[i].go = &go;
     w[i].stop = &stop;
     w[i].ready = &ready;
@@ -763,9 +875,24 @@ static napi_value contention(napi_env env, napi_callback_info info) {
     st = extref_hold_release(w[i].hold);
     if (st != EXTREF_OK && fail == EXTREF_OK) fail = st;
   }
+  if (fail == EXTREF_OK) {
+    extref_borrow_t b;
+    st = extref_hold_ref(hold, &b);
+    if (st == EXTREF_OK) {
+      counter1 = ((payload_t *)b.payload)->pad[1];
+      st = extref_borrow_release(&b);
+    }
+    if (st != EXTREF_OK) fail = st;
+  }
   st = extref_hold_release(hold);
   if (st != EXTREF_OK && fail == EXTREF_OK) fail = st;
   if (fail != EXTREF_OK) return throw_extref(env, fail);
+  uint64_t refused = 0, violations = 0, mut_ops = 0;
+  for (int i = 0; i < started; i++) {
+    refused += w[i].refused;
+    violations += w[i].violations;
+    if (w[i].mode == WORK_MUT) mut_ops += w[i].ops;
+  }
   NAPI_OK(napi_create_object(env, &o));
   NAPI_OK(napi_create_array_with_length(env, (size_t)started, &arr));
   NAPI_OK(napi_create_array_with_length(env, (size_t)started, &ops));
@@ -777,6 +904,14 @@ static napi_value contention(napi_env env, napi_callback_info info) {
   NAPI_OK(napi_set_named_property(env, o, "wallNs", make_double(env, wall)));
   NAPI_OK(napi_set_named_property(env, o, "threadNs", arr));
   NAPI_OK(napi_set_named_property(env, o, "ops", ops));
+  NAPI_OK(napi_set_named_property(env, o, "refused",
+                                  make_double(env, (double)refused)));
+  NAPI_OK(napi_set_named_property(env, o, "violations",
+                                  make_double(env, (double)violations)));
+  NAPI_OK(napi_set_named_property(env, o, "mutOps",
+                                  make_double(env, (double)mut_ops)));
+  NAPI_OK(napi_set_named_property(
+      env, o, "counter", make_double(env, (double)(counter1 - counter0))));
   return o;
 }
 
@@ -825,7 +960,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"contention", contention},  {"stats", stats},
       {"cpuNs", cpu_now},          {"makeLean", make_lean},
       {"callBareNested", call_bare_nested},
-      {"callLean", call_lean},
+      {"callLean", call_lean},     {"callRefSend", call_ref_send},
+      {"callMutSend", call_mut_send}, {"holdStart", hold_start},
+      {"holdStop", hold_stop},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -31,30 +31,55 @@ fi
 peers_skipped=""
 grep -q "cargo not found" "$out" && peers_skipped="cargo is not installed"
 grep -q "BENCH_NO_PEERS=1" "$out" && peers_skipped="BENCH_NO_PEERS=1 is set"
+naa_skipped=""
+grep -q "the node-addon-api peer is skipped" "$out" &&
+  naa_skipped="no g++ or no node-addon-api"
+[ -n "$peers_skipped" ] && naa_skipped="$peers_skipped"
 
-# key: the first column of the table. Peer rows are skipped (with the reason)
-# only when cargo is missing or BENCH_NO_PEERS=1; a failed peer build fails
-# them. Bun and Deno rows are skipped when the runtime is not installed.
+# key: the first column of the table. The JS-call variants run in every loop
+# shape (call.VARIANT is the worst shape, call.VARIANT/SHAPE each one). Rust
+# addon rows (napi-rs, Neon, the extref crate) are skipped (with the reason)
+# only when cargo is missing or BENCH_NO_PEERS=1; a failed build fails them.
+# The node-addon-api rows are skipped when g++ or its headers are missing.
+# Bun and Deno rows are skipped when the runtime is not installed.
+call_variants="raw noop nested c_tag c_bound_ref c_bound_mut c_send_ref
+c_send_mut c_held_ref c_held_mut rust_napi_extref rust_raw_env_borrow
+napirs_empty napirs_external napirs_class neon_jsbox naa_external"
+# The extref crate's fast paths, once the crate has them: js_fn! and
+# Borrowed<T> arguments.
+crate="$ROOT/bindings/rust/extref/src"
+grep -rq 'macro_rules! js_fn' "$crate" &&
+  call_variants="$call_variants rust_js_fn"
+grep -rq 'pub struct Borrowed<' "$crate" &&
+  call_variants="$call_variants rust_napi_borrowed"
+shapes="own shared unroll4 alt2"
+call_keys=""
+for v in $call_variants; do
+  call_keys="$call_keys call.$v"
+  for sh in $shapes; do call_keys="$call_keys call.$v/$sh"; done
+done
 keys="
 native.bare native.tag native.ref native.mut native.ref_send native.mut_send
 native.ref_held native.mut_held native.ref_busy native.mut_busy
-native.ref_vs_tag native.mut_vs_tag native.held_vs_tag native.lean
-native.ref_vs_lean native.memcpy native.get_memcpy native.clone_out call.noop
-call.bare call.bare_nested call.lean call.tag call.ref call.mut
-call.ref_vs_nested call.ref_vs_lean call.napirs call.napirs_mut
-call.ref_vs_napirs call.neon call.ref_vs_neon bun.call.bare
+native.ref_vs_tag native.held_vs_tag native.lean native.ref_vs_lean
+native.memcpy native.get_memcpy native.clone_out $call_keys bun.call.bare
 bun.call.bare_nested bun.call.lean bun.call.ref bun.call.mut deno.call.bare
 deno.call.bare_nested deno.call.lean deno.call.ref deno.call.mut create.plain
 create.extref cycle.plain cycle.extref mem.bare mem.plain mem.extref
-mem.library mem.region contention.1 contention.2 contention.4 contention.8"
+mem.library mem.region contention.1 contention.2 contention.4
+contention.mut_check"
 
 for key in $keys; do
   line="$(grep -F "| $key |" "$out" | head -1)"
   if [ -z "$line" ]; then
     case "$key" in
-      call.napirs*|call.ref_vs_napirs|call.neon|call.ref_vs_neon)
+      call.rust_*|call.napirs_*|call.neon_*)
         if [ -n "$peers_skipped" ]; then
-          skp "$key: peer not built: $peers_skipped"; continue
+          skp "$key: Rust addon not built: $peers_skipped"; continue
+        fi ;;
+      call.naa_*)
+        if [ -n "$naa_skipped" ]; then
+          skp "$key: node-addon-api peer not built: $naa_skipped"; continue
         fi ;;
       bun.*|deno.*)
         rt="${key%%.*}"
@@ -71,7 +96,7 @@ for key in $keys; do
     bad "$key: no row in the table"
     continue
   fi
-  # Column 4 is ns/op ("12.3" or "64 B").
+  # Column 4 is ns/op ("12.3", "64 B" or a count).
   val="$(awk -F'|' '{gsub(/^ +| +$/, "", $4); print $4}' <<<"$line")"
   num="${val% B}"
   if [[ "$num" =~ ^[0-9]+(\.[0-9]+)?$ ]] &&
@@ -85,6 +110,14 @@ for key in $keys; do
     bad "$key: ns/op is '$val', not a positive number"
   fi
 done
+
+# The goals table: every goal printed, none judged (verdict "-").
+ngoals="$(sed -n '/^Goals (issue #10)/,/^note:\|^bench:/p' "$out" | grep -c '^| .* | - | ')"
+if [ "$ngoals" -ge 20 ]; then
+  ok "the goals table lists $ngoals goals and judges none (smoke)"
+else
+  bad "the goals table: $ngoals rows with verdict '-', expected at least 20"
+fi
 
 if ! grep -qE '^bench: [0-9]+ benchmarks in' "$out"; then
   bad "the run finished (no closing 'bench: N benchmarks' line)"

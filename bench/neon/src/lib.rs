@@ -1,34 +1,40 @@
 //! The JS-call-level benchmark written with Neon 1.x: a payload in a
-//! `JsBox<T>`, read (one field, returned as a JS number), the same work the C
-//! bench addon does through libextref.
+//! `JsBox<RefCell<T>>` (Neon's documented way to get run-time-checked
+//! `&T`/`&mut T` to boxed data), read (one field, returned as a JS number):
+//! the same work the C bench addon does through libextref.
 
 use neon::prelude::*;
-use std::cell::Cell;
+use std::cell::RefCell;
 
-/// The same 64-byte payload as the C addon's; the counter is a Cell because
-/// JsBox only hands out shared references.
+/// The same 64-byte payload as the C addon's.
 pub struct Payload {
   pub value: f64,
-  pub pad: [Cell<u64>; 7],
+  pub pad: [u64; 7],
 }
 
 impl Finalize for Payload {}
 
-fn create(mut cx: FunctionContext) -> JsResult<JsBox<Payload>> {
+type Boxed = JsBox<RefCell<Payload>>;
+
+fn create(mut cx: FunctionContext) -> JsResult<Boxed> {
   let value = cx.argument::<JsNumber>(0)?.value(&mut cx);
-  let pad = Default::default();
-  Ok(cx.boxed(Payload { value, pad }))
+  Ok(cx.boxed(RefCell::new(Payload { value, pad: [0; 7] })))
 }
 
+/// Shared borrow: `RefCell::borrow`.
 fn read(mut cx: FunctionContext) -> JsResult<JsNumber> {
-  let p = cx.argument::<JsBox<Payload>>(0)?;
-  Ok(cx.number(p.value))
+  let p = cx.argument::<Boxed>(0)?;
+  let v = p.borrow().value;
+  Ok(cx.number(v))
 }
 
+/// Exclusive borrow: `RefCell::borrow_mut`.
 fn read_mut(mut cx: FunctionContext) -> JsResult<JsNumber> {
-  let p = cx.argument::<JsBox<Payload>>(0)?;
-  p.pad[0].set(p.pad[0].get().wrapping_add(1));
-  Ok(cx.number(p.value))
+  let p = cx.argument::<Boxed>(0)?;
+  let mut m = p.borrow_mut();
+  m.pad[0] = m.pad[0].wrapping_add(1);
+  let v = m.value;
+  Ok(cx.number(v))
 }
 
 #[neon::main]
