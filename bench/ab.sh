@@ -4,8 +4,8 @@
 #                                  PAIRS 4)
 # Builds REF's library into bench/_ab/old (configure + make install from
 # `git archive`), builds the C bench addon (bench/native/bench.c, as it is
-# now) once against each library, then runs the native-loop and JS-call
-# groups of bench/bench.js in separate Node processes, alternating old and
+# now) once against each library, then runs the native-loop, JS-call and
+# contention groups of bench/bench.js in separate Node processes, alternating old and
 # new PAIRS times. Prints, per row, the median ns/op of each library, the
 # ratio new/old and the nanoseconds added; writes bench/results/ab.md.
 set -uo pipefail
@@ -43,7 +43,7 @@ run_one() { # which index
   if [ "$1" = old ]; then stage="$OLD/stage"; out="$AB/out-old"
   else stage="$STAGE"; out="$AB/out-new"; fi
   LD_LIBRARY_PATH="$stage/lib" BENCH_OUT="$out" node --expose-gc \
-    "$BENCH/bench.js" --only native,calls --out "$AB/$1-$2.json" \
+    "$BENCH/bench.js" --only native,calls,contention --out "$AB/$1-$2.json" \
     >/dev/null 2>&1
 }
 for i in $(seq 1 "$PAIRS"); do
