@@ -601,9 +601,16 @@ function machine(c0, c1) {
       (dirty ? ' (+ uncommitted changes)' : ''),
     branch: sh('git', ['-C', root, 'rev-parse', '--abbrev-ref', 'HEAD']),
     libextref: sh('pkg-config', ['--modversion', 'extref']),
-    libdir: sh('pkg-config', ['--variable=libdir', 'extref']),
+    // Relative to the repository when it is inside it: results are
+    // committed, and a committed file names no path of this machine.
+    libdir: relativeToRoot(sh('pkg-config', ['--variable=libdir', 'extref'])),
     otherLoad: Number.isFinite(otherBusy) ? Math.max(0, otherBusy) : null,
   };
+}
+
+function relativeToRoot(p) {
+  const rel = path.relative(path.join(__dirname, ".."), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
 async function main() {
