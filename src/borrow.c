@@ -227,7 +227,7 @@ extref_status_t extref__borrow_other(extref__slot_t *s,
 
 extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
                                bool excl, extref_borrow_t *result) {
-  uint64_t w, n, bit, field, head, state, serial;
+  uint64_t w, n, bit, field, head, state, serial, ticket;
   bool away, publish;
   extref_status_t st = extref__payload_check(s, asked);
   if (st != EXTREF_OK) return st;
@@ -243,15 +243,19 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
     /* An exclusive borrow counts every borrow: shared mode ends first. A
      * shared one of a payload that a hold shares goes to shared mode. */
     if (excl) {
-      if (atomic_load_explicit(&s->bid, memory_order_acquire) &
-          EXTREF__BID_SHARED)
-        (void)extref__shared_leave(s); /* we own it: never the last */
+      (void)extref__shared_leave(s); /* we own it: never the last */
     } else if (publish && extref__shared_enter(s)) {
       extref__stripe_unlock(s);
       if (extref__reader_borrow(s, result) == EXTREF_OK) return EXTREF_OK;
       extref__stripe_lock(s);
     }
   }
+  /* Shared mode starts and ends under this lock: its ticket stands still
+   * until we unlock. */
+  ticket = (atomic_load_explicit(&s->bid, memory_order_acquire) &
+            EXTREF__BID_SHARED)
+               ? EXTREF__TICKET
+               : 0;
   w = atomic_load_explicit(&s->count, memory_order_acquire);
   for (;;) {
     if (EXTREF__UNLIKELY(w & (EXTREF__TAKEN | EXTREF__EX_MASK))) {
@@ -272,9 +276,7 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
        * when it ends (reader.c). */
       if (EXTREF__UNLIKELY(
               (w & field) == field ||
-              ((atomic_load_explicit(&s->bid, memory_order_relaxed) &
-                EXTREF__BID_SHARED) &&
-               (w & field) >= field - EXTREF__READER_RESERVE * bit))) {
+              (ticket && (w & field) >= field - EXTREF__READER_RESERVE * bit))) {
         extref__stripe_unlock(s);
         return extref__refuse(s, EXTREF_OVERFLOW, w, "borrow", false, away);
       }
@@ -282,10 +284,7 @@ extref_status_t extref__borrow(extref__slot_t *s, const extref_type_t *asked,
     }
     if (extref__count_update(s, head, &w, n)) break;
   }
-  if (!(w & EXTREF__BORROW_MASK) ||
-      ((w & EXTREF__BORROW_MASK) == EXTREF__TICKET &&
-       (atomic_load_explicit(&s->bid, memory_order_acquire) &
-        EXTREF__BID_SHARED))) {
+  if ((w & EXTREF__BORROW_MASK) == ticket) {
     /* We took the count from "no borrow" (but perhaps shared mode's
      * ticket, which keeps every other path out): the inline record is
      * ours, and only stale releases (which never match) race with this

@@ -221,13 +221,13 @@ uint64_t extref__shared_leave(extref__slot_t *s) {
   size_t i, n;
   /* Clear the flag, then look: a reader that published before this sees
    * its record found; one that publishes after sees the flag clear. */
-  while (!atomic_compare_exchange_weak_explicit(&s->bid, &b,
-                                                b & ~EXTREF__BID_SHARED,
-                                                memory_order_seq_cst,
-                                                memory_order_acquire)) {
-  }
-  if (!(b & EXTREF__BID_SHARED))
-    return atomic_load_explicit(&s->count, memory_order_acquire);
+  do {
+    if (!(b & EXTREF__BID_SHARED))
+      return atomic_load_explicit(&s->count, memory_order_acquire);
+  } while (!atomic_compare_exchange_weak_explicit(&s->bid, &b,
+                                                  b & ~EXTREF__BID_SHARED,
+                                                  memory_order_seq_cst,
+                                                  memory_order_acquire));
   n = atomic_load_explicit(&records_n, memory_order_acquire);
   for (i = 0; i < n; i++) {
     extref__slot_t *r = records[i];

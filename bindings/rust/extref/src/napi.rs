@@ -578,16 +578,6 @@ impl<T: ExtrefType> FromNapiValue for Extref<T> {
   }
 }
 
-impl<T: ExtrefType> TypeName for Extref<T> {
-  fn type_name() -> &'static str {
-    "External"
-  }
-  fn value_type() -> ValueType {
-    ValueType::External
-  }
-}
-
-impl<T: ExtrefType> ValidateNapiValue for Extref<T> {}
 
 /// A `#[napi]` argument that moves the payload out of its external while
 /// the arguments are converted ([`Env::take`]: ABI 1.1 take-into with the
@@ -652,16 +642,6 @@ impl<T: ExtrefType> FromNapiValue for Taken<T> {
   }
 }
 
-impl<T: ExtrefType> TypeName for Taken<T> {
-  fn type_name() -> &'static str {
-    "External"
-  }
-  fn value_type() -> ValueType {
-    ValueType::External
-  }
-}
-
-impl<T: ExtrefType> ValidateNapiValue for Taken<T> {}
 
 /// A return value that moves a `T` into a new libextref external.
 ///
@@ -724,15 +704,6 @@ impl<T: ExtrefType> ToNapiValue for NewExtref<T> {
   }
 }
 
-impl<T: ExtrefType> TypeName for NewExtref<T> {
-  fn type_name() -> &'static str {
-    "External"
-  }
-  fn value_type() -> ValueType {
-    ValueType::External
-  }
-}
-
 impl<T: ExtrefType> FromNapiValue for Hold<T> {
   /// Takes a hold on the external's payload while the arguments are
   /// converted on the JS thread; a failure is the libextref error as a JS
@@ -753,16 +724,6 @@ impl<T: ExtrefType> FromNapiValue for Hold<T> {
   }
 }
 
-impl<T: ExtrefType> TypeName for Hold<T> {
-  fn type_name() -> &'static str {
-    "External"
-  }
-  fn value_type() -> ValueType {
-    ValueType::External
-  }
-}
-
-impl<T: ExtrefType> ValidateNapiValue for Hold<T> {}
 
 /// A `#[napi]` argument that is a shared borrow (`&T`) of a libextref
 /// external's payload, taken while napi-rs converts the arguments
@@ -911,26 +872,6 @@ impl<T: ExtrefType> FromNapiValue for BorrowedMut<T> {
   }
 }
 
-impl<T: ExtrefType> TypeName for Borrowed<T> {
-  fn type_name() -> &'static str {
-    "External"
-  }
-  fn value_type() -> ValueType {
-    ValueType::External
-  }
-}
-
-impl<T: ExtrefType> TypeName for BorrowedMut<T> {
-  fn type_name() -> &'static str {
-    "External"
-  }
-  fn value_type() -> ValueType {
-    ValueType::External
-  }
-}
-
-impl<T: ExtrefType> ValidateNapiValue for Borrowed<T> {}
-impl<T: ExtrefType> ValidateNapiValue for BorrowedMut<T> {}
 
 impl<T: ExtrefType> std::fmt::Debug for Borrowed<T> {
   fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -945,3 +886,22 @@ impl<T: ExtrefType> std::fmt::Debug for BorrowedMut<T> {
       .finish()
   }
 }
+
+/// Every extref type that stands for a JS external in a `#[napi]`
+/// signature: named "External" to napi-rs; the argument types are also
+/// validated as externals.
+macro_rules! external_in_signatures {
+  ($($t:ident),* ; $($arg:ident),*) => {
+    $(impl<T: ExtrefType> TypeName for $t<T> {
+      fn type_name() -> &'static str {
+        "External"
+      }
+      fn value_type() -> ValueType {
+        ValueType::External
+      }
+    })*
+    $(impl<T: ExtrefType> ValidateNapiValue for $arg<T> {})*
+  };
+}
+external_in_signatures!(Extref, Taken, NewExtref, Hold, Borrowed, BorrowedMut;
+                        Extref, Taken, Hold, Borrowed, BorrowedMut);
