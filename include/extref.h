@@ -86,11 +86,14 @@ extern "C" {
 #define EXTREF_MAX_ENV_EXTERNAL_BYTES (((int64_t)1 << 60) - 1)
 /* Live shared borrows of one payload, counted apart on its creating thread
  * and on all other threads together, and live holds of one payload; one
- * more is EXTREF_OVERFLOW. */
+ * more is EXTREF_OVERFLOW. While a SEND payload that a hold shares has its
+ * shared borrows published per thread (man 7 extref, Threads), 4,097 of
+ * each side are kept for them. */
 #define EXTREF_MAX_SHARED_BORROWS 1048575
 #define EXTREF_MAX_HOLDS 1048575
-/* Live payloads and holds together, in one copy of the library; one more
- * is EXTREF_NO_MEMORY. */
+/* Live payloads and holds together, in one copy of the library, less the
+ * slots of its per-thread reader records (at most 4,096); one more is
+ * EXTREF_NO_MEMORY. */
 #define EXTREF_MAX_HANDLES 16777215
 
 /* ---- Node-API handles --------------------------------------------------- */
